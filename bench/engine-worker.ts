@@ -1,0 +1,32 @@
+// Serves one gantry workload over stdin/stdout, with the same protocol as bench/reference/engine.py.
+import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
+import { getNumThreads, manualSeed, engineInfo } from '../src/torch/index.js';
+import { WORKLOADS } from './workloads.js';
+
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const name = process.argv[2];
+const spec = WORKLOADS[name];
+if (!spec) {
+  console.error(`unknown workload '${name}': use one of ${Object.keys(WORKLOADS).join(', ')}`);
+  process.exit(2);
+}
+manualSeed(0);
+const w = spec.make();
+for (let i = 0; i < Math.max(3, spec.stepsPerRep / 10); i++) w.step();
+const info = engineInfo();
+console.log(JSON.stringify({ ready: true, libtorch: info.libtorch, blas: info.blas, threads: getNumThreads() }));
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === 'rep') {
+    const t0 = performance.now();
+    for (let i = 0; i < spec.stepsPerRep; i++) w.step();
+    console.log(JSON.stringify({ ms: (performance.now() - t0) / spec.stepsPerRep }));
+  } else if (line.trim() === 'quit') {
+    console.log(JSON.stringify({ peak_rss_mb: peakRssMb() }));
+    process.exit(0);
+  }
+}

@@ -1,0 +1,147 @@
+"""PyTorch reference for bench/engine: the workloads of shared/ENGINE.md, op for op as bench/workloads.ts.
+
+Serves one workload over stdin/stdout so that the gantry and PyTorch repetitions interleave:
+  python3 bench/reference/engine.py w1a   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
+"""
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def ring_centres():
+    return torch.tensor([[2 * math.cos(2 * math.pi * k / 8), 2 * math.sin(2 * math.pi * k / 8)] for k in range(8)])
+
+
+def ring_batch(centres, batch):
+    return centres.index_select(0, torch.randint(0, 8, (batch,))) + torch.randn(batch, 2) * 0.02
+
+
+def mlp(i, h, o):
+    return nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, o))
+
+
+def w1(hidden, batch):
+    G, D = mlp(2, hidden, 2), mlp(2, hidden, 1)
+    optG = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    optD = torch.optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    centres, real1, fake0 = ring_centres(), torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def step():
+        x = ring_batch(centres, batch)
+        with torch.no_grad():
+            fake = G(torch.randn(batch, 2))
+        lossD = F.binary_cross_entropy_with_logits(D(x), real1) + F.binary_cross_entropy_with_logits(D(fake), fake0)
+        optD.zero_grad()
+        lossD.backward()
+        optD.step()
+        lossG = F.binary_cross_entropy_with_logits(D(G(torch.randn(batch, 2))), real1)
+        optG.zero_grad()
+        lossG.backward()
+        optG.step()
+
+    return step
+
+
+def w2(hidden, batch):
+    G, D = mlp(2, hidden, 2), mlp(2, hidden, 1)
+    optG = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    optD = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    centres = ring_centres()
+
+    def step():
+        x = ring_batch(centres, batch)
+        with torch.no_grad():
+            fake = G(torch.randn(batch, 2))
+        eps = torch.rand(batch, 1)
+        xhat = (x * eps + fake * (1 - eps)).requires_grad_(True)
+        (g,) = torch.autograd.grad(D(xhat).sum(), xhat, create_graph=True)
+        penalty = (g.norm(2, dim=1) - 1).square().mean() * 10
+        lossD = D(fake).mean() - D(x).mean() + penalty
+        optD.zero_grad()
+        lossD.backward()
+        optD.step()
+        lossG = -D(G(torch.randn(batch, 2))).mean()
+        optG.zero_grad()
+        lossG.backward()
+        optG.step()
+
+    return step
+
+
+def w3(batch=64):
+    G = nn.Sequential(
+        nn.Linear(64, 128 * 7 * 7), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
+        nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 5, stride=2, padding=2, output_padding=1), nn.Tanh(),
+    )
+    D = nn.Sequential(
+        nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1),
+    )
+    optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real1, fake0 = torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def step():
+        x = torch.rand(batch, 1, 28, 28) * 2 - 1
+        with torch.no_grad():
+            fake = G(torch.randn(batch, 64))
+        lossD = F.binary_cross_entropy_with_logits(D(x), real1) + F.binary_cross_entropy_with_logits(D(fake), fake0)
+        optD.zero_grad()
+        lossD.backward()
+        optD.step()
+        lossG = F.binary_cross_entropy_with_logits(D(G(torch.randn(batch, 64))), real1)
+        optG.zero_grad()
+        lossG.backward()
+        optG.step()
+
+    return step
+
+
+WORKLOADS = {
+    "w1a": (lambda: w1(128, 512), 200),
+    "w1b": (lambda: w1(512, 256), 50),
+    "w2a": (lambda: w2(128, 512), 200),
+    "w2b": (lambda: w2(512, 256), 50),
+    "w3": (lambda: w3(64), 10),
+}
+
+
+def peak_rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main():
+    name = sys.argv[1]
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    make, steps = WORKLOADS[name]
+    step = make()
+    for _ in range(max(3, steps // 10)):  # warm-up
+        step()
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "rep":
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                step()
+            print(json.dumps({"ms": (time.perf_counter() - t0) * 1000 / steps}), flush=True)
+        elif cmd == "quit":
+            print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)
+            return
+
+
+if __name__ == "__main__":
+    main()

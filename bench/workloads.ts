@@ -1,0 +1,109 @@
+// The engine workloads of ../shared/ENGINE.md (W1a, W1b, W2a, W2b, W3), step for step the same as
+// bench/reference/engine.py. One `step()` is one discriminator update and one generator update.
+import { Adam, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Sequential, Tanh, Unflatten, mlp, type Module } from '../src/nn/index.js';
+import { F, Tensor, grad, noGrad, ones, rand, randint, randn, scope, tensor, zeros } from '../src/torch/index.js';
+
+export interface Workload {
+  step(): void;
+}
+
+/** The 8-Gaussian ring: radius 2, σ 0.02 (PROTOCOLS.md). */
+function ringBatch(centres: Tensor, batch: number): Tensor {
+  return centres.indexSelect(0, randint(0, 8, [batch])).add(randn([batch, 2]).mul(0.02));
+}
+function ringCentres(): Tensor {
+  const a = Array.from({ length: 8 }, (_, k) => (2 * Math.PI * k) / 8);
+  return tensor(a.map((t) => [2 * Math.cos(t), 2 * Math.sin(t)]));
+}
+
+function w1(hidden: number, batch: number): Workload {
+  const G = mlp(2, [hidden, hidden], 2);
+  const D = mlp(2, [hidden, hidden], 1);
+  const optG = new Adam(G.parameters(), { lr: 1e-3, betas: [0.5, 0.999] });
+  const optD = new Adam(D.parameters(), { lr: 1e-3, betas: [0.5, 0.999] });
+  const centres = ringCentres();
+  const real1 = ones([batch, 1]);
+  const fake0 = zeros([batch, 1]);
+  return {
+    step: () =>
+      scope(() => {
+        const x = ringBatch(centres, batch);
+        const fake = noGrad(() => G.forward(randn([batch, 2])));
+        const lossD = F.bceWithLogits(D.forward(x), real1).add(F.bceWithLogits(D.forward(fake), fake0));
+        optD.zeroGrad();
+        lossD.backward();
+        optD.step();
+        const lossG = F.bceWithLogits(D.forward(G.forward(randn([batch, 2]))), real1);
+        optG.zeroGrad();
+        lossG.backward();
+        optG.step();
+      }),
+  };
+}
+
+function w2(hidden: number, batch: number): Workload {
+  const G = mlp(2, [hidden, hidden], 2);
+  const D = mlp(2, [hidden, hidden], 1);
+  const optG = new Adam(G.parameters(), { lr: 1e-4, betas: [0.5, 0.9] });
+  const optD = new Adam(D.parameters(), { lr: 1e-4, betas: [0.5, 0.9] });
+  const centres = ringCentres();
+  return {
+    step: () =>
+      scope(() => {
+        const x = ringBatch(centres, batch);
+        const fake = noGrad(() => G.forward(randn([batch, 2])));
+        const eps = rand([batch, 1]);
+        const xhat = x.mul(eps).add(fake.mul(eps.rsub(1))).requiresGrad_(true);
+        const [g] = grad(D.forward(xhat).sum(), xhat, { createGraph: true });
+        const penalty = g!.norm(2, 1).sub(1).square().mean().mul(10);
+        const lossD = D.forward(fake).mean().sub(D.forward(x).mean()).add(penalty);
+        optD.zeroGrad();
+        lossD.backward();
+        optD.step();
+        const lossG = D.forward(G.forward(randn([batch, 2]))).mean().neg();
+        optG.zeroGrad();
+        lossG.backward();
+        optG.step();
+      }),
+  };
+}
+
+function w3(batch = 64): Workload {
+  const G: Module = new Sequential(
+    new Linear(64, 128 * 7 * 7), Unflatten(128, 7, 7), new BatchNorm2d(128), ReLU(),
+    new ConvTranspose2d(128, 64, 5, { stride: 2, padding: 2, outputPadding: 1 }), new BatchNorm2d(64), ReLU(),
+    new ConvTranspose2d(64, 1, 5, { stride: 2, padding: 2, outputPadding: 1 }), Tanh(),
+  );
+  const D: Module = new Sequential(
+    new Conv2d(1, 64, 5, { stride: 2, padding: 2 }), LeakyReLU(0.2),
+    new Conv2d(64, 128, 5, { stride: 2, padding: 2 }), new BatchNorm2d(128), LeakyReLU(0.2),
+    Flatten(), new Linear(128 * 7 * 7, 1),
+  );
+  const optG = new Adam(G.parameters(), { lr: 2e-4, betas: [0.5, 0.999] });
+  const optD = new Adam(D.parameters(), { lr: 2e-4, betas: [0.5, 0.999] });
+  const real1 = ones([batch, 1]);
+  const fake0 = zeros([batch, 1]);
+  return {
+    step: () =>
+      scope(() => {
+        const x = rand([batch, 1, 28, 28]).mul(2).sub(1);
+        const fake = noGrad(() => G.forward(randn([batch, 64])));
+        const lossD = F.bceWithLogits(D.forward(x), real1).add(F.bceWithLogits(D.forward(fake), fake0));
+        optD.zeroGrad();
+        lossD.backward();
+        optD.step();
+        const lossG = F.bceWithLogits(D.forward(G.forward(randn([batch, 64]))), real1);
+        optG.zeroGrad();
+        lossG.backward();
+        optG.step();
+      }),
+  };
+}
+
+export const WORKLOADS: Record<string, { make: () => Workload; stepsPerRep: number }> = {
+  w1a: { make: () => w1(128, 512), stepsPerRep: 200 },
+  w1b: { make: () => w1(512, 256), stepsPerRep: 50 },
+  w2a: { make: () => w2(128, 512), stepsPerRep: 200 },
+  w2b: { make: () => w2(512, 256), stepsPerRep: 50 },
+  w3: { make: () => w3(64), stepsPerRep: 10 },
+};

@@ -1,0 +1,118 @@
+// torch.nn.Module: named parameters, buffers and children; train/eval; state dicts.
+import { keep, noGrad, type Device, type Tensor } from '../torch/index.js';
+
+export type StateDict = Record<string, Tensor>;
+
+export abstract class Module {
+  training = true;
+  private readonly params = new Map<string, Tensor>();
+  private readonly buffers = new Map<string, Tensor>();
+  private readonly children = new Map<string, Module>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Registers a trainable tensor; it is kept out of scopes and lives as long as the module. */
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    keep(t).requiresGrad_(true);
+    this.params.set(name, t);
+    return t;
+  }
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    keep(t);
+    this.buffers.set(name, t);
+    return t;
+  }
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+
+  namedChildren(): [string, Module][] {
+    return [...this.children];
+  }
+  *modules(): Generator<Module> {
+    yield this;
+    for (const c of this.children.values()) yield* c.modules();
+  }
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [...this.params].map(([n, t]) => [prefix + n, t]);
+    for (const [n, c] of this.children) out.push(...c.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [...this.buffers].map(([n, t]) => [prefix + n, t]);
+    for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
+    return out;
+  }
+  numParameters(): number {
+    return this.parameters().reduce((s, p) => s + p.numel(), 0);
+  }
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
+  stateDict(): StateDict {
+    return Object.fromEntries([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+  /** Copies values in place; shapes must match. With strict, missing or unexpected keys are errors. */
+  loadStateDict(sd: StateDict, { strict = true } = {}): void {
+    const own = this.stateDict();
+    if (strict) {
+      const missing = Object.keys(own).filter((k) => !(k in sd));
+      const unexpected = Object.keys(sd).filter((k) => !(k in own));
+      if (missing.length || unexpected.length) {
+        throw new Error(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
+      }
+    }
+    noGrad(() => {
+      for (const [k, t] of Object.entries(own)) {
+        if (!(k in sd)) continue;
+        const src = sd[k];
+        if (src.shape.join() !== t.shape.join()) {
+          throw new Error(`loadStateDict: '${k}' has shape [${src.shape}] in the file but [${t.shape}] in the module`);
+        }
+        t.copy_(src);
+      }
+    });
+  }
+
+  /** Moves every parameter and buffer to a device, in place (new storage, same module). */
+  to(device: Device): this {
+    const move = (map: Map<string, Tensor>, isParam: boolean) => {
+      for (const [n, t] of map) {
+        if (t.device === device || (device === 'cuda' && t.device.startsWith('cuda'))) continue;
+        const moved = keep(noGrad(() => t.to(device)));
+        if (isParam) moved.requiresGrad_(true);
+        map.set(n, moved);
+        // Layers keep their tensors in fields named as registered (this.weight): point them at the copy.
+        const self = this as unknown as Record<string, unknown>;
+        if (self[n] === t) self[n] = moved;
+        t.dispose();
+      }
+    };
+    move(this.params, true);
+    move(this.buffers, false);
+    for (const c of this.children.values()) c.to(device);
+    return this;
+  }
+  dispose(): void {
+    for (const t of [...this.params.values(), ...this.buffers.values()]) t.dispose();
+    for (const c of this.children.values()) c.dispose();
+  }
+}

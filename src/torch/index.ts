@@ -1,0 +1,7 @@
+// gantry's tensor layer: `import * as torch from './torch/index.js'` reads like PyTorch.
+export * from './tensor.js';
+export * from './creation.js';
+export * from './autograd.js';
+export * from './runtime.js';
+export * as F from './functional.js';
+export * as safetensors from './safetensors.js';

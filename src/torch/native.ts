@@ -1,0 +1,44 @@
+// Loads the libtorch binding (native/, built by `npm install`). Everything else reaches libtorch
+// through the typed API in tensor.ts; this file only finds the addon and says how to build it.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque libtorch tensor owned by the binding. */
+export type Handle = { readonly __libtorchTensor: unique symbol };
+
+// The binding's functions are listed in native/ops.cc; their argument checks live there.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Native = Record<string, (...args: any[]) => any>;
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('gantry: cannot find the package root from ' + import.meta.url);
+    dir = up;
+  }
+  return dir;
+}
+
+function load(): Native {
+  const path = join(packageRoot(), 'build', 'Release', 'gantry.node');
+  if (!existsSync(path)) {
+    throw new Error(
+      `gantry: the libtorch binding is not built (${path} is missing). ` +
+        'Run `bash scripts/setup.sh` (installs libtorch) or `npm install` (builds the binding).',
+    );
+  }
+  const native = createRequire(import.meta.url)(path) as Native;
+  // Debian's libtorch starts with one intra-op thread; use the machine's cores unless told otherwise.
+  const threads = Number(process.env.GANTRY_THREADS ?? availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`gantry: GANTRY_THREADS=${process.env.GANTRY_THREADS} is not a positive integer`);
+  }
+  native.setNumThreads(threads);
+  return native;
+}
+
+export const N: Native = load();

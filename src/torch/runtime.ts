@@ -1,0 +1,55 @@
+// Seeds, threads, devices and what the engine runs on (for `gantry doctor`).
+import { readFileSync } from 'node:fs';
+import { N } from './native.js';
+
+/** As `torch.manual_seed`: seeds the CPU and every CUDA generator. */
+export const manualSeed = (seed: number): void => N.manualSeed(seed);
+export const setNumThreads = (n: number): void => N.setNumThreads(n);
+export const getNumThreads = (): number => N.getNumThreads();
+
+export const cuda = {
+  isAvailable: (): boolean => N.cudaIsAvailable(),
+  deviceCount: (): number => N.cudaDeviceCount(),
+  synchronize: (): void => N.cudaSynchronize(),
+};
+
+/** The BLAS libraries this process actually mapped (the reference BLAS is 13x slower). */
+export function loadedBlas(): string[] {
+  const maps = readFileSync('/proc/self/maps', 'utf8');
+  const libs = new Set<string>();
+  for (const line of maps.split('\n')) {
+    const path = line.split(/\s+/)[5];
+    if (path && /lib(open)?blas|libmkl|liblapack/.test(path)) libs.add(path);
+  }
+  return [...libs];
+}
+
+export function describeBlas(libs = loadedBlas()): string {
+  if (libs.some((l) => l.includes('openblas-openmp'))) return 'OpenBLAS (OpenMP)';
+  if (libs.some((l) => l.includes('openblas-pthread'))) return 'OpenBLAS (pthreads: fights OpenMP for cores, slow)';
+  if (libs.some((l) => l.includes('mkl'))) return 'MKL';
+  if (libs.some((l) => l.includes('libopenblas'))) return 'OpenBLAS';
+  if (libs.some((l) => /\/blas\/libblas/.test(l))) return 'reference BLAS (13x slower: install libopenblas0-openmp)';
+  return libs.length ? 'unknown' : 'none mapped (libtorch may use its own)';
+}
+
+export interface EngineInfo {
+  libtorch: string;
+  blas: string;
+  blasLibraries: string[];
+  threads: number;
+  cuda: boolean;
+  cudaDevices: number;
+}
+
+export function engineInfo(): EngineInfo {
+  const blasLibraries = loadedBlas();
+  return {
+    libtorch: N.version(),
+    blas: describeBlas(blasLibraries),
+    blasLibraries,
+    threads: getNumThreads(),
+    cuda: cuda.isAvailable(),
+    cudaDevices: cuda.deviceCount(),
+  };
+}
