@@ -12,28 +12,53 @@ namespace gantry {
 
 int64_t liveTensors = 0;
 
-static void finalizeTensor(Napi::Env, torch::Tensor* t) {
-  if (t->defined()) liveTensors--;
-  delete t;
-}
+// Tensors handed to JavaScript live in a slot table and cross the boundary as slot numbers.
+// JavaScript frees a slot explicitly (scopes, dispose) or through a FinalizationRegistry, so
+// freeing never waits for a garbage-collector finalizer, which a synchronous training loop
+// would starve.
+static std::vector<torch::Tensor> slots;
+static std::vector<uint32_t> freeSlots;
 
 Napi::Value wrap(Napi::Env env, torch::Tensor t) {
   if (!t.defined()) return env.Null();
+  uint32_t id;
+  if (freeSlots.empty()) {
+    id = static_cast<uint32_t>(slots.size());
+    slots.push_back(std::move(t));
+  } else {
+    id = freeSlots.back();
+    freeSlots.pop_back();
+    slots[id] = std::move(t);
+  }
   liveTensors++;
-  return Napi::External<torch::Tensor>::New(env, new torch::Tensor(std::move(t)), finalizeTensor);
+  return Napi::Number::New(env, id);
+}
+
+static torch::Tensor* slotOf(Napi::Value v) {
+  if (!v.IsNumber()) return nullptr;
+  int64_t id = v.As<Napi::Number>().Int64Value();
+  if (id < 0 || id >= static_cast<int64_t>(slots.size())) return nullptr;
+  return &slots[id];
 }
 
 static std::string where(size_t i) { return "argument " + std::to_string(i); }
 
 torch::Tensor& argTensor(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Value v = info[i];
-  if (!v.IsExternal()) throw Napi::TypeError::New(info.Env(), where(i) + " must be a Tensor");
-  torch::Tensor* t = v.As<Napi::External<torch::Tensor>>().Data();
+  torch::Tensor* t = slotOf(info[i]);
+  if (t == nullptr) throw Napi::TypeError::New(info.Env(), where(i) + " must be a Tensor");
   if (!t->defined()) {
     throw Napi::Error::New(info.Env(),
                            "a tensor was used after it was disposed: return it from its scope or keep() it");
   }
   return *t;
+}
+
+static void disposeSlot(Napi::Value v) {
+  torch::Tensor* t = slotOf(v);
+  if (t == nullptr || !t->defined()) return;
+  *t = torch::Tensor();
+  freeSlots.push_back(static_cast<uint32_t>(v.As<Napi::Number>().Int64Value()));
+  liveTensors--;
 }
 
 torch::Tensor argOptTensor(const Napi::CallbackInfo& info, size_t i) {
@@ -47,9 +72,8 @@ std::vector<torch::Tensor> argTensors(const Napi::CallbackInfo& info, size_t i) 
   std::vector<torch::Tensor> ts;
   ts.reserve(a.Length());
   for (uint32_t k = 0; k < a.Length(); k++) {
-    Napi::Value v = a[k];
-    if (!v.IsExternal()) throw Napi::TypeError::New(info.Env(), where(i) + "[" + std::to_string(k) + "] must be a Tensor");
-    torch::Tensor* t = v.As<Napi::External<torch::Tensor>>().Data();
+    torch::Tensor* t = slotOf(a[k]);
+    if (t == nullptr) throw Napi::TypeError::New(info.Env(), where(i) + "[" + std::to_string(k) + "] must be a Tensor");
     if (!t->defined()) throw Napi::Error::New(info.Env(), "a tensor was used after it was disposed");
     ts.push_back(*t);
   }
@@ -245,15 +269,7 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
     if (g.defined()) g = torch::Tensor();
   });
   OPV(setGrad, T(0).mutable_grad() = OT(1));
-  OPV(dispose, {
-    Napi::Value v = info[0];
-    if (!v.IsExternal()) throw Napi::TypeError::New(info.Env(), "dispose expects a Tensor");
-    torch::Tensor* t = v.As<Napi::External<torch::Tensor>>().Data();
-    if (t->defined()) {
-      *t = torch::Tensor();
-      liveTensors--;
-    }
-  });
+  OPV(dispose, disposeSlot(info[0]));
   OP(liveTensors, static_cast<double>(liveTensors));
   OP(sameStorage, T(0).is_same(T(1)));
 

@@ -1,6 +1,6 @@
 // The boundary between JavaScript and libtorch. This layer only converts arguments, calls
 // libtorch and converts the result back; every libtorch error becomes a JavaScript Error.
-// Tensors cross as Napi::External<torch::Tensor>; the typed API lives in src/torch/.
+// Tensors cross as slot numbers (see binding.cc); the typed API lives in src/torch/.
 #pragma once
 
 #include <napi.h>

@@ -1,5 +1,5 @@
 // torch.nn.Module: named parameters, buffers and children; train/eval; state dicts.
-import { keep, noGrad, type Device, type Tensor } from '../torch/index.js';
+import { isDType, keep, noGrad, type Device, type DType, type Tensor } from '../torch/index.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -92,12 +92,12 @@ export abstract class Module {
     });
   }
 
-  /** Moves every parameter and buffer to a device, in place (new storage, same module). */
-  to(device: Device): this {
+  /** Moves every parameter and buffer to a device or floating dtype, in place (new storage, same module). */
+  to(target: Device | DType): this {
     const move = (map: Map<string, Tensor>, isParam: boolean) => {
       for (const [n, t] of map) {
-        if (t.device === device || (device === 'cuda' && t.device.startsWith('cuda'))) continue;
-        const moved = keep(noGrad(() => t.to(device)));
+        if (isDType(target) ? t.dtype === target || !t.dtype.startsWith('float') : t.device === target || (target === 'cuda' && t.device.startsWith('cuda'))) continue;
+        const moved = keep(noGrad(() => t.to(target)));
         if (isParam) moved.requiresGrad_(true);
         map.set(n, moved);
         // Layers keep their tensors in fields named as registered (this.weight): point them at the copy.
@@ -108,7 +108,7 @@ export abstract class Module {
     };
     move(this.params, true);
     move(this.buffers, false);
-    for (const c of this.children.values()) c.to(device);
+    for (const c of this.children.values()) c.to(target);
     return this;
   }
   dispose(): void {

@@ -23,6 +23,9 @@ interface Scope {
 }
 const scopes: Scope[] = [];
 
+// A tensor dropped without dispose() (outside any scope) is freed when its wrapper is collected.
+const collected = new FinalizationRegistry<Handle>((h) => N.dispose(h));
+
 /** Wraps a handle from the binding, registering it with the innermost scope. */
 export function wrap(h: Handle): Tensor {
   return new Tensor(h);
@@ -40,6 +43,7 @@ export class Tensor {
 
   constructor(h: Handle) {
     this._h = h;
+    collected.register(this, h, this);
     this._scope = scopes.length ? scopes[scopes.length - 1] : null;
     this._scope?.tensors.push(this);
   }
@@ -121,6 +125,7 @@ export class Tensor {
   /** Frees the tensor's storage now (the GC would do it later). Idempotent. */
   dispose(): void {
     if (this._h !== null) {
+      collected.unregister(this);
       N.dispose(this._h);
       this._h = null;
     }
