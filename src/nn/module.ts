@@ -111,6 +111,33 @@ export abstract class Module {
     for (const c of this.children.values()) c.to(target);
     return this;
   }
+  /**
+   * Runs fn with other tensors standing in for named parameters, as torch.func.functional_call:
+   * the unrolled GAN differentiates through updated discriminator weights this way.
+   */
+  withParameters<R>(params: Record<string, Tensor>, fn: () => R): R {
+    const restore: [Record<string, unknown>, string, unknown][] = [];
+    try {
+      for (const [name, t] of Object.entries(params)) {
+        const path = name.split('.');
+        const field = path.pop()!;
+        let owner: Module = this;
+        for (const part of path) {
+          const next = owner.children.get(part);
+          if (!next) throw new Error(`withParameters: no submodule '${part}' in '${name}'`);
+          owner = next;
+        }
+        if (!owner.params.has(field)) throw new Error(`withParameters: '${name}' is not a parameter`);
+        const self = owner as unknown as Record<string, unknown>;
+        restore.push([self, field, self[field]]);
+        self[field] = t;
+      }
+      return fn();
+    } finally {
+      for (const [self, field, old] of restore.reverse()) self[field] = old;
+    }
+  }
+
   dispose(): void {
     for (const t of [...this.params.values(), ...this.buffers.values()]) t.dispose();
     for (const c of this.children.values()) c.dispose();

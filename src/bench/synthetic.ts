@@ -1,0 +1,169 @@
+// `gantry bench synthetic`: every method × dataset × seed under the pinned protocol, in a local
+// worker pool; prints VEEGAN's Table 1 with our numbers (mean ± std over seeds), writes it as
+// markdown and JSON, and one PNG grid of density plots (methods × datasets, first seed).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset, readCsv } from '../data/index.js';
+import type { ModeReport } from '../metrics/modes.js';
+import { writeFigure, type FigureCell } from '../report/figure.js';
+import { densityPanel, squareRange } from '../report/raster.js';
+import { runPool, type Job } from '../sweep/pool.js';
+import { manualSeed, scope } from '../torch/index.js';
+import type { RunResult } from '../train/run.js';
+
+export interface SyntheticBenchOptions {
+  methods: string[];
+  datasets: string[];
+  seeds: number;
+  steps: number;
+  out: string;
+  workers: number;
+  evalEvery?: number;
+  /** Per-dataset step budgets overriding `steps` (the 1200-D set is slower per step). */
+  stepsFor?: Record<string, number>;
+}
+
+export interface Cell {
+  method: string;
+  dataset: string;
+  runs: { seed: number; report: ModeReport | null; seconds: number; stepsPerSecond: number; error?: string }[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
+export const pm = (xs: number[], digits = 1) => (xs.length ? `${mean(xs).toFixed(digits)} ± ${std(xs).toFixed(digits)}` : '—');
+
+export function summarize(cell: Cell) {
+  const ok = cell.runs.filter((r) => r.report);
+  const kls = ok.map((r) => r.report!.reverse_kl).filter((v): v is number => v !== null);
+  return {
+    method: cell.method,
+    dataset: cell.dataset,
+    seeds: cell.runs.length,
+    failed: cell.runs.length - ok.length,
+    modes_max: ok[0]?.report!.modes_max ?? null,
+    modes_mean: ok.length ? mean(ok.map((r) => r.report!.modes)) : null,
+    modes_std: ok.length ? std(ok.map((r) => r.report!.modes)) : null,
+    high_quality_mean: ok.length ? mean(ok.map((r) => r.report!.high_quality)) : null,
+    high_quality_std: ok.length ? std(ok.map((r) => r.report!.high_quality)) : null,
+    reverse_kl_mean: kls.length ? mean(kls) : null,
+    reverse_kl_std: kls.length ? std(kls) : null,
+    runs_without_hq_samples: ok.length - kls.length,
+    steps_per_second: ok.length ? mean(ok.map((r) => r.stepsPerSecond)) : null,
+    n: ok[0]?.report!.n ?? null,
+  };
+}
+
+export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
+  const methods = [...new Set(cells.map((c) => c.method))];
+  const datasets = [...new Set(cells.map((c) => c.dataset))];
+  const find = (m: string, d: string) => cells.find((c) => c.method === m && c.dataset === d);
+  const head = ['method', ...datasets.flatMap((d) => {
+    const max = find(methods[0], d)?.runs.find((r) => r.report)?.report?.modes_max ?? '?';
+    return [`${d} modes (max ${max})`, `${d} % HQ`, `${d} rev. KL`];
+  }), 'steps/s'];
+  const rows = methods.map((m) => {
+    const sps: number[] = [];
+    const cols = datasets.flatMap((d) => {
+      const c = find(m, d);
+      if (!c) return ['—', '—', '—'];
+      const ok = c.runs.filter((r) => r.report);
+      sps.push(...ok.map((r) => r.stepsPerSecond));
+      const kls = ok.map((r) => r.report!.reverse_kl).filter((v): v is number => v !== null);
+      const failed = c.runs.length - ok.length;
+      return [
+        pm(ok.map((r) => r.report!.modes)) + (failed ? ` (${failed} failed)` : ''),
+        pm(ok.map((r) => 100 * r.report!.high_quality)),
+        kls.length ? pm(kls, 2) + (kls.length < ok.length ? ` (${ok.length - kls.length} with no HQ)` : '') : 'n/a',
+      ];
+    });
+    return [m, ...cols, sps.length ? mean(sps).toFixed(0) : '—'];
+  });
+  const line = (r: string[]) => `| ${r.join(' | ')} |`;
+  const seedsNote = `${o.seeds} seed${o.seeds > 1 ? 's' : ''}`;
+  const steps = datasets.map((d) => `${d}: ${o.stepsFor?.[d] ?? o.steps}`).join(', ');
+  return [
+    `Synthetic mode-collapse benchmark (pinned protocol, PROTOCOLS.md). mean ± std over ${seedsNote}; steps ${steps}; ` +
+      `${cells[0]?.runs.find((r) => r.report)?.report?.n ?? '?'} generated samples per evaluation.`,
+    '',
+    line(head),
+    line(head.map(() => '---')),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) => void): Promise<Cell[]> {
+  mkdirSync(o.out, { recursive: true });
+  const jobs: Job[] = [];
+  for (const dataset of o.datasets) {
+    for (const method of o.methods) {
+      for (let seed = 1; seed <= o.seeds; seed++) {
+        const steps = o.stepsFor?.[dataset] ?? o.steps;
+        jobs.push({
+          config: { method, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 0 },
+          dir: join(o.out, 'runs', dataset, method, `seed-${seed}`),
+        });
+      }
+    }
+  }
+  const cells = new Map<string, Cell>();
+  for (const j of jobs) {
+    const key = `${j.config.method}/${j.config.dataset!.name}`;
+    if (!cells.has(key)) cells.set(key, { method: j.config.method, dataset: j.config.dataset!.name!, runs: [] });
+  }
+  let done = 0;
+  const t0 = performance.now();
+  await runPool(jobs, o.workers, (job, result) => {
+    done++;
+    const cell = cells.get(`${job.config.method}/${job.config.dataset!.name}`)!;
+    const seed = job.config.seed!;
+    if (result instanceof Error) {
+      cell.runs.push({ seed, report: null, seconds: 0, stepsPerSecond: 0, error: result.message });
+      log(`[${done}/${jobs.length}] ${cell.method} on ${cell.dataset}, seed ${seed}: FAILED: ${result.message}`);
+    } else {
+      const r = result as RunResult;
+      cell.runs.push({ seed, report: r.report, seconds: r.seconds, stepsPerSecond: r.stepsPerSecond });
+      const rep = r.report!;
+      log(`[${done}/${jobs.length}] ${cell.method} on ${cell.dataset}, seed ${seed}: ${rep.modes}/${rep.modes_max} modes, ${(100 * rep.high_quality).toFixed(1)}% HQ, ${r.stepsPerSecond.toFixed(0)} steps/s`);
+    }
+  });
+  const all = [...cells.values()];
+  for (const c of all) c.runs.sort((a, b) => a.seed - b.seed);
+  const wall = (performance.now() - t0) / 1000;
+  const table = markdownTable(all, o);
+  writeFileSync(join(o.out, 'table.md'), table + `\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n`);
+  writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, wall_seconds: +wall.toFixed(1), rows: all.map(summarize), cells: all }, null, 2) + '\n');
+  writeGrid(all, o);
+  log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).`);
+  return all;
+}
+
+/** methods × datasets density plots of each cell's first seed (2D datasets only). */
+function writeGrid(cells: Cell[], o: SyntheticBenchOptions): void {
+  const datasets = o.datasets.filter((d) => d !== 'highdim');
+  if (!datasets.length) return;
+  scope(() => {
+    const cols: string[] = [];
+    const columns = datasets.map((d) => {
+      manualSeed(0);
+      const data = loadDataset({ name: d as 'ring' });
+      const pts = data.sampler.sample(2500).toNumbers();
+      const rows = Array.from({ length: pts.length / 2 }, (_, i) => [pts[2 * i], pts[2 * i + 1]]);
+      cols.push(d);
+      return { d, range: squareRange(rows, 0.3), rows };
+    });
+    const rowLabels = ['data', ...o.methods];
+    const cellsGrid: FigureCell[][] = rowLabels.map((m) =>
+      columns.map(({ d, range, rows }) => {
+        if (m === 'data') return { panel: densityPanel(rows, range), caption: `${d} (true)` };
+        const dir = join(o.out, 'runs', d, m, 'seed-1');
+        const cell = cells.find((c) => c.method === m && c.dataset === d);
+        const rep = cell?.runs[0]?.report;
+        if (!existsSync(join(dir, 'samples.csv')) || !rep) return { panel: null, caption: 'failed' };
+        return { panel: densityPanel(readCsv(join(dir, 'samples.csv')), range), caption: `${rep.modes}/${rep.modes_max} modes, ${(100 * rep.high_quality).toFixed(0)}% HQ` };
+      }),
+    );
+    writeFigure(join(o.out, 'density-grid.png'), { title: 'Generated densities (seed 1)', rowLabels, colLabels: cols, cells: cellsGrid });
+  });
+
+}

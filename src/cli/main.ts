@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// The `gantry` command. Every failure prints one line naming the problem and the fix, and exits
+// non-zero; files already written stay as they were (checkpoints are written atomically).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
+import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.js';
+import { METHODS } from '../methods/index.js';
+import { modeMetrics } from '../metrics/modes.js';
+import { benchSynthetic } from '../bench/synthetic.js';
+import { engineInfo, keep, scope, tensor } from '../torch/index.js';
+import { trainToDir } from '../train/run.js';
+import { evaluateRun } from '../train/run-dir.js';
+import { attachProgress } from './progress.js';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${v}'`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
+  return n;
+};
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+/** --opt key=value, repeatable: method hyperparameters. */
+const kv = (v: string, prev: Record<string, number | boolean> = {}) => {
+  const m = /^([A-Za-z]\w*)=(.+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`--opt expects key=value (e.g. --opt nCritic=5), got '${v}'`);
+  const value = m[2] === 'true' ? true : m[2] === 'false' ? false : Number(m[2]);
+  if (typeof value === 'number' && Number.isNaN(value)) throw new InvalidArgumentError(`--opt ${m[1]} needs a number or true/false, got '${m[2]}'`);
+  return { ...prev, [m[1]]: value };
+};
+
+const program = new Command('gantry')
+  .description('Train GANs that do not collapse, and measure how much they collapse (libtorch from TypeScript).')
+  .showHelpAfterError('(run with --help for usage)');
+
+program
+  .command('doctor')
+  .description('what the engine runs on: libtorch version, BLAS, threads, devices')
+  .option('--json', 'machine-readable output')
+  .action((o) => {
+    const info = engineInfo();
+    if (o.json) return console.log(JSON.stringify(info));
+    console.log(`libtorch ${info.libtorch}`);
+    console.log(`BLAS     ${info.blas}${info.blasLibraries.length ? ` (${info.blasLibraries.join(', ')})` : ''}`);
+    console.log(`threads  ${info.threads} (set GANTRY_THREADS to change)`);
+    console.log(`device   ${info.cuda ? `cuda (${info.cudaDevices} GPU${info.cudaDevices > 1 ? 's' : ''}) and cpu` : 'cpu (this libtorch has no CUDA, or no GPU is visible)'}`);
+  });
+
+program
+  .command('methods')
+  .description('list the methods and their hyperparameters with defaults')
+  .option('--json', 'machine-readable output')
+  .action((o) => {
+    const rows = Object.values(METHODS).map((m) => ({ id: m.id, title: m.title, source: m.source, options: m.options.parse({}) }));
+    if (o.json) return console.log(JSON.stringify(rows, null, 2));
+    for (const r of rows) {
+      const opts = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(' ');
+      console.log(`${r.id.padEnd(9)} ${r.title}${opts ? `  [--opt ${opts}]` : ''}\n          ${r.source}`);
+    }
+    console.log('\nShared protocol (every method): --hidden 128,128 --latent-dim 2 (16 for highdim) --batch-size 500 --lr 1e-3 --beta1 0.5 --instance-noise 0');
+  });
+
+program
+  .command('train')
+  .description('train one method on one dataset and write a run folder')
+  .requiredOption('--method <id>', `one of ${Object.keys(METHODS).join(', ')}`)
+  .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture').choices([...DATASETS]).default('ring'))
+  .option('--data <file>', "your own points (.csv or .npy) instead of --dataset")
+  .option('--modes <file>', 'mode centres of your data (.csv or .npy), for the mode metrics')
+  .option('--sigma <s>', 'σ of your modes: one number, one per mode (comma-separated), or a file')
+  .option('--threshold <k>', 'high quality = within k·σ of the nearest mode (3 for 2D, 10 for 1200-D)', num('--threshold'))
+  .option('--steps <n>', 'generator steps', int('--steps'), 5000)
+  .option('--seed <n>', 'random seed', int('--seed'), 1)
+  .option('--out <dir>', 'run folder', '')
+  .option('--eval-every <n>', 'evaluate modes and HQ every n steps', int('--eval-every'), 1000)
+  .option('--eval-samples <n>', 'samples per evaluation', int('--eval-samples'), 2500)
+  .option('--checkpoint-every <n>', 'checkpoint every n steps', int('--checkpoint-every'), 5000)
+  .option('--hidden <widths>', 'hidden widths of every MLP, e.g. 128,128')
+  .option('--latent-dim <n>', 'latent size', int('--latent-dim'))
+  .option('--batch-size <n>', 'batch size', int('--batch-size'))
+  .option('--lr <lr>', 'Adam learning rate of the protocol', num('--lr'))
+  .option('--beta1 <b>', 'Adam β1', num('--beta1'))
+  .option('--instance-noise <sigma>', 'instance noise σ on D inputs, annealed to 0', num('--instance-noise'))
+  .option('--instance-noise-steps <n>', 'steps over which instance noise anneals', int('--instance-noise-steps'))
+  .option('--opt <key=value>', 'a method hyperparameter (repeatable), see `gantry methods`', kv)
+  .option('--json', 'print final.json instead of a summary')
+  .option('--quiet', 'no progress bar')
+  .action((o) => {
+    const out = o.out || `runs/${o.method}-${o.data ? 'data' : o.dataset}-seed${o.seed}`;
+    const protocol = Object.fromEntries(
+      Object.entries({
+        hidden: o.hidden ? list(o.hidden).map(Number) : undefined,
+        latentDim: o.latentDim,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        beta1: o.beta1,
+        instanceNoise: o.instanceNoise,
+        instanceNoiseSteps: o.instanceNoiseSteps,
+      }).filter(([, v]) => v !== undefined),
+    );
+    const config = {
+      method: o.method,
+      methodOptions: o.opt ?? {},
+      dataset: o.data ? { data: o.data, modes: o.modes, sigma: o.sigma, threshold: o.threshold } : { name: o.dataset, threshold: o.threshold },
+      protocol,
+      steps: o.steps,
+      seed: o.seed,
+      evalEvery: o.evalEvery,
+      evalSamples: o.evalSamples,
+      checkpointEvery: o.checkpointEvery,
+    };
+    const result = trainToDir(config, out, o.quiet || o.json ? undefined : (run) => attachProgress(run));
+    if (o.json) return console.log(JSON.stringify(result.report));
+    const r = result.report;
+    console.log(
+      r
+        ? `${o.method}: ${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})`
+        : `${o.method}: trained (no known modes, so no mode metrics)`,
+    );
+    console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${out}/ (config.json, metrics.jsonl, final.json, checkpoint.safetensors, samples.csv${o.data ? '' : ', density.png, critic.png'})`);
+  });
+
+program
+  .command('eval')
+  .argument('<run>', 'a run folder written by gantry train')
+  .description("recompute a run's final metrics from its checkpoint")
+  .option('--json', 'machine-readable output')
+  .action((dir, o) => {
+    const r = evaluateRun(dir);
+    if (o.json) return console.log(JSON.stringify(r));
+    console.log(r ? `${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})` : 'no known modes');
+  });
+
+program
+  .command('eval-samples')
+  .description('mode metrics of a sample file against known modes')
+  .requiredOption('--samples <file>', 'generated points (.csv or .npy)')
+  .requiredOption('--modes <file>', 'mode centres (.csv or .npy)')
+  .requiredOption('--sigma <s>', 'σ: one number, one per mode (comma-separated), or a file')
+  .option('--threshold <k>', 'high quality = within k·σ (default 3 for 2D, 10 above)', num('--threshold'))
+  .option('--weights <w>', 'true mode weights, comma-separated (default uniform)')
+  .option('--json', 'machine-readable output')
+  .action((o) => {
+    const means = readPoints(o.modes);
+    const samples = readPoints(o.samples, { dim: means[0].length });
+    const sigma = parseSigma(o.sigma, means.length);
+    const weights = o.weights ? list(o.weights).map(Number) : new Array(means.length).fill(1);
+    if (weights.length !== means.length || weights.some((w: number) => !(w >= 0))) {
+      throw new DataFileError(`--weights: need ${means.length} non-negative numbers, one per mode`);
+    }
+    const total = weights.reduce((a: number, b: number) => a + b, 0);
+    const r = scope(() =>
+      modeMetrics(tensor(samples), {
+        means: keep(tensor(means)),
+        sigmas: typeof sigma === 'number' ? new Array(means.length).fill(sigma) : sigma,
+        threshold: o.threshold ?? (means[0].length <= 2 ? 3 : 10),
+        weights: weights.map((w: number) => w / total),
+      }),
+    );
+    if (o.json) return console.log(JSON.stringify(r));
+    console.log(`${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})`);
+  });
+
+const bench = program.command('bench').description('benchmarks that rerun the papers under one pinned protocol');
+bench
+  .command('synthetic')
+  .description("VEEGAN's Table 1 with our reruns: methods × datasets × seeds, mean ± std")
+  .option('--methods <ids>', 'comma-separated method ids', list, Object.keys(METHODS))
+  .option('--datasets <names>', 'comma-separated: ring, grid, highdim', list, [...DATASETS])
+  .option('--seeds <n>', 'seeds per cell', int('--seeds'), 5)
+  .option('--steps <n>', 'generator steps per run', int('--steps'), 5000)
+  .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
+  .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
+  .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
+  .option('--quick', 'the README main job: nsgan, unrolled, veegan, wgan-gp on the ring, 2 seeds, 2000 steps')
+  .option('--json', 'print table.json rows instead of the markdown table')
+  .action(async (o) => {
+    if (o.quick) Object.assign(o, { methods: ['nsgan', 'wgan-gp', 'unrolled', 'veegan'], datasets: ['ring'], seeds: 2, steps: 2000, out: o.out });
+    for (const m of o.methods) if (!METHODS[m]) throw new Error(`unknown method '${m}': choose from ${Object.keys(METHODS).join(', ')}`);
+    for (const d of o.datasets) if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${DATASETS.join(', ')}`);
+    const opts = { methods: o.methods, datasets: o.datasets, seeds: o.seeds, steps: o.steps, out: o.out, workers: Math.max(1, o.workers), stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined };
+    const cells = await benchSynthetic(opts, o.json ? () => {} : (s) => console.log(s));
+    if (o.json) {
+      const { summarize } = await import('../bench/synthetic.js');
+      console.log(JSON.stringify(cells.map(summarize)));
+    } else console.log(`\nWrote ${o.out}/table.md, table.json, density-grid.png and one run folder per job under ${o.out}/runs/.`);
+  });
+
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  const err = e as Error;
+  const known = err instanceof DataFileError || err instanceof z.ZodError || /^(invalid|unknown|gantry:)/.test(err.message);
+  console.error(`gantry: ${err.message}`);
+  if (!known && process.env.GANTRY_DEBUG) console.error(err.stack);
+  process.exit(1);
+}

@@ -1,0 +1,96 @@
+// Reading a user's points, mode centres and sigmas: CSV (comma, whitespace or semicolon separated,
+// optional header row) and NumPy .npy (float32/float64, 2-D, C order). Every problem names the file
+// and, for CSV, the line.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+
+export class DataFileError extends Error {}
+
+function fail(file: string, why: string, line?: number): never {
+  throw new DataFileError(`${file}${line !== undefined ? `, line ${line}` : ''}: ${why}`);
+}
+
+export function readCsv(file: string, { dim }: { dim?: number } = {}): number[][] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const rows: number[][] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const cells = line.split(/[,;\s]+/);
+    const values = cells.map(Number);
+    if (values.some((v) => Number.isNaN(v))) {
+      // One header row of names is allowed before any data.
+      if (rows.length === 0 && !cells.some((c) => c !== '' && !Number.isNaN(Number(c))) && i === lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'))) return;
+      const bad = cells.find((c) => Number.isNaN(Number(c)));
+      fail(file, `'${bad}' is not a number`, i + 1);
+    }
+    if (values.some((v) => !Number.isFinite(v))) fail(file, 'infinite value', i + 1);
+    if (rows.length && values.length !== rows[0].length) fail(file, `${values.length} columns but earlier rows have ${rows[0].length} (ragged rows)`, i + 1);
+    if (dim !== undefined && values.length !== dim) fail(file, `${values.length} columns but the data has dimension ${dim}`, i + 1);
+    rows.push(values);
+  });
+  if (rows.length === 0) fail(file, 'no data rows (the file is empty)');
+  return rows;
+}
+
+export function readNpy(file: string, { dim }: { dim?: number } = {}): number[][] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    fail(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') fail(file, 'not a .npy file (bad magic)');
+  const major = buf[6];
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = major === 1 ? 10 : 12;
+  const header = buf.toString('latin1', start, start + headerLen);
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (descr !== '<f4' && descr !== '<f8') fail(file, `dtype ${descr} unsupported: save float32 or float64 (np.save(f, x.astype('float32')))`);
+  if (fortran) fail(file, 'Fortran-ordered array: save np.ascontiguousarray(x)');
+  if (shape.length !== 2) fail(file, `expected a 2-D array [n, dim], got shape (${shape})`);
+  const [n, d] = shape;
+  if (n === 0) fail(file, 'no data rows (the array is empty)');
+  if (dim !== undefined && d !== dim) fail(file, `${d} columns but the data has dimension ${dim}`);
+  const width = descr === '<f4' ? 4 : 8;
+  const body = buf.subarray(start + headerLen);
+  if (body.length < n * d * width) fail(file, `truncated: shape (${n}, ${d}) needs ${n * d * width} bytes, found ${body.length}`);
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row: number[] = [];
+    for (let j = 0; j < d; j++) {
+      const v = width === 4 ? body.readFloatLE((i * d + j) * 4) : body.readDoubleLE((i * d + j) * 8);
+      if (!Number.isFinite(v)) fail(file, `row ${i} column ${j} is ${v}`);
+      row.push(v);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function readPoints(file: string, o: { dim?: number } = {}): number[][] {
+  return extname(file).toLowerCase() === '.npy' ? readNpy(file, o) : readCsv(file, o);
+}
+
+/** `--sigma 0.05` or `--sigma 0.05,0.1,...` (one per mode) or a file with one σ per line. */
+export function parseSigma(arg: string, modes: number): number | number[] {
+  const values = arg.includes(',') ? arg.split(',').map(Number) : [Number(arg)];
+  if (values.length === 1 && Number.isNaN(values[0])) {
+    const fromFile = readCsv(arg).map((r) => r[0]);
+    return checkSigmas(fromFile, modes, arg);
+  }
+  return values.length === 1 ? checkSigmas(values, 1, '--sigma')[0] : checkSigmas(values, modes, '--sigma');
+}
+function checkSigmas(values: number[], modes: number, source: string): number[] {
+  if (values.some((v) => !(v > 0) || !Number.isFinite(v))) throw new DataFileError(`${source}: every sigma must be a positive number`);
+  if (values.length !== modes) throw new DataFileError(`${source}: ${values.length} sigmas for ${modes} modes (give one, or one per mode)`);
+  return values;
+}

@@ -1,0 +1,69 @@
+// EBGAN (Zhao et al. 2017, Eq. 1–2): D is an autoencoder whose reconstruction error is the energy;
+// L_D = D(x) + [m − D(G(z))]⁺, L_G = D(G(z)) (+ the optional pull-away term, Eq. 6).
+import { z } from 'zod';
+import { mlp, type Module } from '../nn/index.js';
+import { type Tensor } from '../torch/index.js';
+import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+
+export interface EBGANOptions {
+  margin: number;
+  pullAway: number;
+  code: number;
+}
+
+/** Per-sample energy: mean squared reconstruction error of an MLP autoencoder. */
+export function autoencoderEnergy(ae: Module, x: Tensor): Tensor {
+  return ae.forward(x).sub(x).square().mean(1);
+}
+
+export class EBGAN extends Method {
+  readonly D: Module;
+  readonly optD;
+  constructor(
+    p: Protocol,
+    dim: number,
+    readonly o: EBGANOptions,
+  ) {
+    super(p, dim);
+    // encoder dim → hidden → code, decoder code → hidden → dim
+    this.D = this.network('D', mlp(dim, [...p.hidden, o.code, ...[...p.hidden].reverse()], dim));
+    this.optD = this.optimizer('D', this.adam(this.D));
+  }
+  protected update({ real }: StepContext): Losses {
+    const x = real();
+    const fake = this.G.forward(this.noise(x.shape[0]));
+    const eReal = autoencoderEnergy(this.D, this.dIn(x));
+    const eFake = autoencoderEnergy(this.D, this.dIn(fake.detach()));
+    const d = this.minimize(this.optD, eReal.mean().add(eFake.rsub(this.o.margin).relu().mean()));
+    let lossG = autoencoderEnergy(this.D, this.dIn(fake)).mean();
+    if (this.o.pullAway > 0) lossG = lossG.add(pullAway(fake).mul(this.o.pullAway));
+    const g = this.minimize(this.optG, lossG);
+    return { d, g };
+  }
+  /** Low energy means "real": the heat map shows −energy. */
+  critic(x: Tensor): Tensor {
+    return autoencoderEnergy(this.D, x).neg().view(-1, 1);
+  }
+}
+
+/** Pull-away term (Eq. 6): mean squared cosine similarity between distinct samples of a batch. */
+export function pullAway(s: Tensor): Tensor {
+  const n = s.shape[0];
+  const unit = s.div(s.norm(2, 1, true).add(1e-8));
+  const cos2 = unit.matmul(unit.T).square();
+  return cos2.sum().sub(cos2.diag().sum()).div(n * (n - 1));
+}
+
+export const ebgan = defineMethod({
+  id: 'ebgan',
+  title: 'EBGAN',
+  source: 'Zhao et al. 2017, Eq. 1–2 and 6 (margin and pull-away weight chosen here for 2D toys)',
+  options: z
+    .object({
+      margin: z.number().positive().default(1),
+      pullAway: z.number().min(0).default(0),
+      code: z.number().int().positive().default(16),
+    })
+    .strict(),
+  create: (p, dim, o) => new EBGAN(p, dim, o),
+});

@@ -1,0 +1,71 @@
+// WGAN-GP (Gulrajani et al. 2017, Algorithm 1): the critic loss plus λ(‖∇x̂ D(x̂)‖₂ − 1)² on random
+// interpolates x̂ (double backprop), n_critic critic steps, Adam (1e-4, β = (0.5, 0.9)).
+import { z } from 'zod';
+import { Adam, mlp, type Module } from '../nn/index.js';
+import { grad, rand, type Tensor } from '../torch/index.js';
+import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+
+export interface WGANGPOptions {
+  nCritic: number;
+  lambda: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+}
+
+/** λ · E[(‖∇x̂ D(x̂)‖₂ − 1)²] with x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1] per sample. */
+export function gradientPenalty(D: Module, real: Tensor, fake: Tensor, lambda: number): Tensor {
+  const eps = rand([real.shape[0], 1]);
+  const xhat = real.mul(eps).add(fake.mul(eps.rsub(1))).detach().requiresGrad_(true);
+  const [g] = grad(D.forward(xhat).sum(), xhat, { createGraph: true });
+  return g!.norm(2, 1).sub(1).square().mean().mul(lambda);
+}
+
+export class WGANGP extends Method {
+  readonly D: Module;
+  readonly optD: Adam;
+  constructor(
+    p: Protocol,
+    dim: number,
+    readonly o: WGANGPOptions,
+  ) {
+    super(p, dim);
+    this.D = this.network('D', mlp(dim, p.hidden, 1));
+    const adam = (m: Module) => new Adam(m.parameters(), { lr: o.lr, betas: [o.beta1, o.beta2] });
+    this.optD = this.optimizer('D', adam(this.D));
+    this.optimizer('G', adam(this.G));
+  }
+  protected update({ real }: StepContext): Losses {
+    let d = 0;
+    let gp = 0;
+    for (let i = 0; i < this.o.nCritic; i++) {
+      const x = this.dIn(real());
+      const fake = this.dIn(this.G.forward(this.noise(x.shape[0])).detach());
+      const penalty = gradientPenalty(this.D, x, fake, this.o.lambda);
+      gp = penalty.item();
+      d = this.minimize(this.optD, this.D.forward(fake).mean().sub(this.D.forward(x).mean()).add(penalty));
+    }
+    const fake = this.G.forward(this.noise(this.protocol.batchSize));
+    const g = this.minimize(this.optG, this.D.forward(this.dIn(fake)).mean().neg());
+    return { d, g, gp };
+  }
+  critic(x: Tensor): Tensor {
+    return this.D.forward(x);
+  }
+}
+
+export const wganGp = defineMethod({
+  id: 'wgan-gp',
+  title: 'WGAN-GP',
+  source: "Gulrajani et al. 2017, Algorithm 1; toy settings of the authors' code (λ = 0.1, Adam 1e-4, β = (0.5, 0.9), n_critic = 5)",
+  options: z
+    .object({
+      nCritic: z.number().int().positive().default(5),
+      lambda: z.number().min(0).default(0.1),
+      lr: z.number().positive().default(1e-4),
+      beta1: z.number().min(0).max(1).default(0.5),
+      beta2: z.number().min(0).max(1).default(0.9),
+    })
+    .strict(),
+  create: (p, dim, o) => new WGANGP(p, dim, o),
+});

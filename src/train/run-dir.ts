@@ -1,0 +1,120 @@
+// A run's folder: resolved config, metrics.jsonl, final.json, checkpoint, evaluation samples and
+// plots. It listens to the trainer's events; the trainer never touches files.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint, saveCheckpoint } from '../nn/index.js';
+import type { ModeReport } from '../metrics/modes.js';
+import { densityPanel, drawPoints, heatPanel, squareRange, writePng, type Panel, type Range } from '../report/raster.js';
+import { writeFigure } from '../report/figure.js';
+import { linspace, manualSeed, noGrad, scope, stack, type Tensor } from '../torch/index.js';
+import { buildRun, type Run, type RunConfig, type RunConfigInput } from './config.js';
+import { evalSeed } from './trainer.js';
+
+export const FILES = {
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  final: 'final.json',
+  checkpoint: 'checkpoint.safetensors',
+  samples: 'samples.csv',
+  density: 'density.png',
+  critic: 'critic.png',
+} as const;
+
+/** Writes the run's files as the trainer reports progress. */
+export function recordRun(run: Run, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
+  writeFileSync(join(dir, FILES.metrics), '');
+  const t0 = performance.now();
+  let lastLosses: Record<string, number> = {};
+  run.trainer.on('step', ({ losses }) => (lastLosses = losses));
+  run.trainer.on('eval', ({ step, report }) => {
+    const seconds = (performance.now() - t0) / 1000;
+    appendFileSync(join(dir, FILES.metrics), JSON.stringify({ step, seconds: +seconds.toFixed(2), losses: lastLosses, ...report }) + '\n');
+  });
+  run.trainer.on('checkpoint', ({ step }) => {
+    saveCheckpoint(join(dir, FILES.checkpoint), { modules: run.method.modules, optimizers: run.method.optimizers }, { step, methodState: run.method.state });
+  });
+}
+
+/** After training: final.json, the evaluation samples and the plots. */
+export function finishRun(run: Run, dir: string, report: ModeReport | null, extra: Record<string, unknown> = {}): void {
+  writeFileSync(join(dir, FILES.final), JSON.stringify({ ...report, ...extra }, null, 2) + '\n');
+  scope(() => {
+    manualSeed(evalSeed(run.config.seed));
+    const samples = run.method.sample(run.config.evalSamples);
+    writeSamplesCsv(join(dir, FILES.samples), samples);
+    if (run.data.dim === 2) writePlots(run, dir, samples);
+  });
+}
+
+export function writeSamplesCsv(path: string, samples: Tensor): void {
+  const [n, d] = samples.shape;
+  const v = samples.toNumbers();
+  const lines = [Array.from({ length: d }, (_, j) => `x${j}`).join(',')];
+  for (let i = 0; i < n; i++) lines.push(v.slice(i * d, (i + 1) * d).map((x) => +x.toPrecision(7)).join(','));
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+function toRows(t: Tensor): number[][] {
+  const [n, d] = t.shape;
+  const v = t.toNumbers();
+  return Array.from({ length: n }, (_, i) => v.slice(i * d, (i + 1) * d));
+}
+
+/** Density of data vs generated samples (VEEGAN Fig. 2), and for 2D the critic's heat map. */
+export function densityPanels(run: Run, samples: Tensor): { data: Panel; generated: Panel; range: Range } {
+  const data = toRows(run.data.sampler.sample(samples.shape[0]));
+  const range = squareRange(data, 0.3);
+  return { data: densityPanel(data, range), generated: densityPanel(toRows(samples), range), range };
+}
+
+function writePlots(run: Run, dir: string, samples: Tensor): void {
+  const { data, generated, range } = densityPanels(run, samples);
+  writeFigure(join(dir, FILES.density), {
+    title: `${run.config.method} on ${run.data.name}, ${run.config.steps} steps, seed ${run.config.seed}`,
+    rowLabels: [''],
+    colLabels: ['data', 'generated'],
+    cells: [[{ panel: data }, { panel: generated }]],
+    panelSize: 300,
+  });
+  const heat = criticHeatmap(run, range, 200);
+  if (heat) {
+    drawPoints(heat, toRows(samples).slice(0, 500), range, [255, 80, 80], 1);
+    if (run.data.target) drawPoints(heat, toRows(run.data.target.means), range, [255, 255, 255], 2);
+    writePng(join(dir, FILES.critic), heat);
+  }
+}
+
+/** The discriminator's score on a grid over `range` (null for joint discriminators). */
+export function criticHeatmap(run: Run, [x0, x1, y0, y1]: Range, size: number): Panel | null {
+  return scope(() =>
+    noGrad(() => {
+      const xs = linspace(x0, x1, size);
+      const ys = linspace(y1, y0, size); // row 0 at the top
+      const grid = stack([xs.view(1, -1).expand(size, size), ys.view(-1, 1).expand(size, size)], 2).reshape(-1, 2);
+      const score = run.method.critic(grid);
+      return score ? heatPanel(score.toNumbers(), size) : null;
+    }),
+  );
+}
+
+/** Rebuilds a run from its folder: config.json plus the checkpoint's weights and method state. */
+export function loadRun(dir: string): Run {
+  const configPath = join(dir, FILES.config);
+  if (!existsSync(configPath)) throw new Error(`${dir} is not a run folder: ${FILES.config} is missing`);
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
+  const run = buildRun(config);
+  const ckpt = join(dir, FILES.checkpoint);
+  if (!existsSync(ckpt)) throw new Error(`${dir} has no ${FILES.checkpoint} yet (the run saves one every checkpointEvery steps and at the end)`);
+  const meta = loadCheckpoint(ckpt, { modules: run.method.modules, optimizers: run.method.optimizers });
+  run.method.state = (meta.methodState as Record<string, number>) ?? {};
+  return run;
+}
+
+/** `gantry eval`: the final evaluation again, from the checkpoint, with the same sample seed. */
+export function evaluateRun(dir: string): ModeReport | null {
+  const run = loadRun(dir);
+  manualSeed(evalSeed((run.config as RunConfig).seed));
+  return run.trainer.evaluate();
+}
