@@ -12,6 +12,8 @@ need=()
 [ -d /usr/lib/x86_64-linux-gnu/openblas-openmp ] || need+=(libopenblas0-openmp)
 # The PyTorch reference for bench/ (python3-torch is Debian's build of the same libtorch).
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+# Fonts for the labels of the figures (resvg renders with system fonts).
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then

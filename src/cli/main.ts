@@ -171,7 +171,7 @@ bench
   .option('--methods <ids>', 'comma-separated method ids', list, Object.keys(METHODS))
   .option('--datasets <names>', 'comma-separated: ring, grid, highdim', list, [...DATASETS])
   .option('--seeds <n>', 'seeds per cell', int('--seeds'), 5)
-  .option('--steps <n>', 'generator steps per run', int('--steps'), 5000)
+  .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 10000)
   .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')

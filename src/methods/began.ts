@@ -22,7 +22,9 @@ export class BEGAN extends Method {
     readonly o: BEGANOptions,
   ) {
     super(p, dim);
-    this.D = this.network('D', mlp(dim, [...p.hidden, o.code, ...[...p.hidden].reverse()], dim));
+    // The bottleneck is capped at the data dimension: a wider code lets the autoencoder
+    // reconstruct everything, and D stops telling data from samples (seen on the 2D sets).
+    this.D = this.network('D', mlp(dim, [...p.hidden, Math.min(o.code, dim), ...[...p.hidden].reverse()], dim));
     this.optD = this.optimizer('D', this.adam(this.D));
   }
   private L(v: Tensor): Tensor {
@@ -59,6 +61,7 @@ export const began = defineMethod({
     .object({
       gamma: z.number().positive().default(0.5),
       lambdaK: z.number().positive().default(0.001),
+      /** Autoencoder bottleneck width, capped at the data dimension. */
       code: z.number().int().positive().default(16),
     })
     .strict(),

@@ -1,0 +1,118 @@
+// Each method's loss terms against values computed by hand. The networks are swapped for tiny
+// linear maps with known weights, G for a fixed batch, and the prior for fixed latents, so that
+// every number below can be checked on paper. (Optimizers keep the original weights, so the
+// swapped networks stay as set between the D and the G update, except where a method changes
+// them itself, like WGAN's clipping.)
+import { describe, expect, it } from 'vitest';
+import { Lambda, Linear, type Module } from '../../src/nn/index.js';
+import { METHODS, ProtocolSchema, type Losses, type Method } from '../../src/methods/index.js';
+import { manualSeed, scope, tensor, type Tensor } from '../../src/torch/index.js';
+
+const sp = (x: number) => Math.log1p(Math.exp(x)); // softplus
+const REAL = [[1, 0], [2, 0]];
+const FAKE = [[-1, 0], [0, 0]];
+const Z = [[1, 2], [0, 1]];
+
+function linear(weights: number[][], bias?: number[]): Linear {
+  const l = new Linear(weights[0].length, weights.length);
+  l.weight.copy_(tensor(weights));
+  l.bias!.copy_(tensor(bias ?? weights.map(() => 0)));
+  return l;
+}
+
+/** Runs one step of `id` with the given networks replaced. */
+function stepWith(id: string, nets: Record<string, Module>, options: Record<string, number> = {}): Losses {
+  manualSeed(0);
+  const method = METHODS[id].create(ProtocolSchema.parse({ hidden: [4], batchSize: 2 }), 2, METHODS[id].options.parse(options)) as Method;
+  const fake = tensor(FAKE, { requiresGrad: true });
+  const swap = method as unknown as Record<string, unknown>;
+  swap.G = new Lambda('fixed', () => fake);
+  for (const [k, m] of Object.entries(nets)) swap[k] = m;
+  swap.noise = () => tensor(Z);
+  return scope(() => method.step({ real: () => tensor(REAL), iteration: 0 }));
+}
+
+describe('loss terms by hand', () => {
+  const D = () => linear([[1, 0]]); // logits = x₀: real → (1, 2), fake → (−1, 0)
+  it('gan (minimax)', () => {
+    const l = stepWith('gan', { D: D() });
+    expect(l.d).toBeCloseTo((sp(-1) + sp(-2)) / 2 + (sp(-1) + sp(0)) / 2, 6);
+    expect(l.g).toBeCloseTo(-(sp(-1) + sp(0)) / 2, 6);
+  });
+  it('nsgan', () => {
+    const l = stepWith('nsgan', { D: D() });
+    expect(l.g).toBeCloseTo((sp(1) + sp(0)) / 2, 6);
+  });
+  it('lsgan', () => {
+    const l = stepWith('lsgan', { D: D() });
+    expect(l.d).toBeCloseTo(0.5 * ((0 + 1) / 2 + (1 + 0) / 2), 6);
+    expect(l.g).toBeCloseTo(0.5 * ((4 + 1) / 2), 6);
+  });
+  it('wgan: critic difference, then clipping shrinks the critic before the G step', () => {
+    const l = stepWith('wgan', { D: D() }, { nCritic: 1 });
+    expect(l.d).toBeCloseTo(-0.5 - 1.5, 6);
+    expect(l.g).toBeCloseTo(-(0.01 * -0.5), 6); // w clipped from 1 to 0.01
+  });
+  it('wgan-gp: a linear critic with ‖w‖ = 5 has penalty λ(5 − 1)²', () => {
+    const l = stepWith('wgan-gp', { D: linear([[3, 4]]) }, { nCritic: 1 });
+    expect(l.gp).toBeCloseTo(0.1 * 16, 5);
+    expect(l.d).toBeCloseTo(3 * -0.5 - 3 * 1.5 + 1.6, 5);
+    expect(l.g).toBeCloseTo(1.5, 5);
+  });
+  it('pacgan: packs of 2 concatenated along features', () => {
+    const l = stepWith('pacgan', { D: linear([[1, 0, 1, 0]]) }, { packing: 2 });
+    expect(l.d).toBeCloseTo(sp(-3) + sp(-1), 6);
+    expect(l.g).toBeCloseTo(sp(1), 6);
+  });
+  it('ebgan: energies of a halving autoencoder, margin 1', () => {
+    const l = stepWith('ebgan', { D: linear([[0.5, 0], [0, 0.5]]) });
+    // e(x) = mean((x/2 − x)²): real (0.125, 0.5), fake (0.125, 0)
+    expect(l.d).toBeCloseTo(0.3125 + (0.875 + 1) / 2, 6);
+    expect(l.g).toBeCloseTo(0.0625, 6);
+  });
+  it('began: L1 reconstruction losses and the k update', () => {
+    const l = stepWith('began', { D: linear([[0.5, 0], [0, 0.5]]) });
+    expect(l.d).toBeCloseTo(0.375, 6); // k₀ = 0
+    expect(l.g).toBeCloseTo(0.125, 6);
+    expect(l.k).toBeCloseTo(0.001 * (0.5 * 0.375 - 0.125), 9);
+  });
+  it('ali: joint discriminator on (x, E(x)) vs (G(z), z)', () => {
+    const l = stepWith('ali', { D: linear([[1, 0, 0, 0]]), E: linear([[0, 0], [0, 0]]) });
+    expect(l.d).toBeCloseTo((sp(-1) + sp(-2)) / 2 + (sp(-1) + sp(0)) / 2, 6);
+    expect(l.g).toBeCloseTo((sp(1) + sp(2)) / 2 + (sp(1) + sp(0)) / 2, 6);
+  });
+  it('veegan: D on (z, x), ℓ2 reconstruction of z', () => {
+    const l = stepWith('veegan', { D: linear([[0, 0, 1, 0]]), F: linear([[0, 0], [0, 0]]) });
+    expect(l.d).toBeCloseTo((sp(1) + sp(0)) / 2 + (sp(1) + sp(2)) / 2, 6);
+    expect(l.rec).toBeCloseTo((5 + 1) / 2, 6); // F(G(z)) = 0, so ‖z‖² averaged
+    expect(l.g).toBeCloseTo(-0.5 - 1.5 + 3, 6);
+  });
+  it('unrolled with k = 0 is the non-saturating GAN', () => {
+    const l = stepWith('unrolled', { D: D() }, { unrollSteps: 0 });
+    expect(l.g).toBeCloseTo((sp(1) + sp(0)) / 2, 6);
+  });
+});
+
+describe('unrolling is real', () => {
+  /** G's gradient after one step with k unrolled D updates (same init, data and latents). */
+  function gGrad(k: number): number[] {
+    manualSeed(7);
+    const spec = METHODS.unrolled;
+    const m = spec.create(ProtocolSchema.parse({ hidden: [8], batchSize: 16 }), 2, spec.options.parse({ unrollSteps: k })) as Method;
+    manualSeed(8);
+    const real = tensor(Array.from({ length: 16 }, (_, i) => [Math.cos(i), Math.sin(i)]));
+    const z: Tensor = tensor(Array.from({ length: 16 }, (_, i) => [i / 8 - 1, (i % 4) / 2 - 1]));
+    (m as unknown as Record<string, unknown>).noise = () => z;
+    // Stop G's update so that its gradient can be read after the step.
+    m.optG.step = () => {};
+    scope(() => m.step({ real: () => real, iteration: 0 }));
+    return m.G.parameters()[0].grad!.toNumbers();
+  }
+  it("G's gradient through 3 unrolled steps differs from k = 0 and is finite", () => {
+    const g0 = gGrad(0);
+    const g3 = gGrad(3);
+    expect(g3.every(Number.isFinite)).toBe(true);
+    const diff = Math.max(...g0.map((v, i) => Math.abs(v - g3[i])));
+    expect(diff).toBeGreaterThan(1e-6);
+  });
+});
