@@ -175,10 +175,10 @@ bench
   .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
-  .option('--quick', 'the README main job: nsgan, unrolled, veegan, wgan-gp on the ring, 2 seeds, 2000 steps')
+  .option('--quick', 'the README main job: gan, nsgan, pacgan, veegan, wgan-gp on the ring, 2 seeds, 1500 steps')
   .option('--json', 'print table.json rows instead of the markdown table')
   .action(async (o) => {
-    if (o.quick) Object.assign(o, { methods: ['nsgan', 'wgan-gp', 'unrolled', 'veegan'], datasets: ['ring'], seeds: 2, steps: 2000, out: o.out });
+    if (o.quick) Object.assign(o, { methods: ['gan', 'nsgan', 'pacgan', 'veegan', 'wgan-gp'], datasets: ['ring'], seeds: 2, steps: 1500 });
     for (const m of o.methods) if (!METHODS[m]) throw new Error(`unknown method '${m}': choose from ${Object.keys(METHODS).join(', ')}`);
     for (const d of o.datasets) if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${DATASETS.join(', ')}`);
     const opts = { methods: o.methods, datasets: o.datasets, seeds: o.seeds, steps: o.steps, out: o.out, workers: Math.max(1, o.workers), stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined };

@@ -26,9 +26,7 @@ export class EBGAN extends Method {
   ) {
     super(p, dim);
     // encoder dim → hidden → code, decoder code → hidden → dim
-    // The bottleneck is capped at the data dimension: a wider code lets the autoencoder
-    // reconstruct everything, and D stops telling data from samples (seen on the 2D sets).
-    this.D = this.network('D', mlp(dim, [...p.hidden, Math.min(o.code, dim), ...[...p.hidden].reverse()], dim));
+    this.D = this.network('D', mlp(dim, [...p.hidden, o.code, ...[...p.hidden].reverse()], dim));
     this.optD = this.optimizer('D', this.adam(this.D));
   }
   protected update({ real }: StepContext): Losses {
@@ -64,7 +62,7 @@ export const ebgan = defineMethod({
     .object({
       margin: z.number().positive().default(1),
       pullAway: z.number().min(0).default(0),
-      /** Autoencoder bottleneck width, capped at the data dimension. */
+      /** Autoencoder bottleneck width. */
       code: z.number().int().positive().default(16),
     })
     .strict(),
