@@ -1,0 +1,63 @@
+// The `gantry` command as a user meets it: JSON outputs, and bad input giving one clear line and a
+// non-zero exit code. Runs the compiled CLI (`npm test` compiles first).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'gantry-cli-'));
+const gantry = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, GANTRY_THREADS: '1' } });
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('gantry', () => {
+  it('eval-samples --json prints the metrics', () => {
+    const modes = file('modes.csv', '0,0\n10,0\n0,10\n');
+    const samples = file('samples.csv', 'x,y\n0.1,0\n10,0.2\n5,5\n');
+    const r = gantry('eval-samples', '--samples', samples, '--modes', modes, '--sigma', '0.1', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ modes: 2, modes_max: 3, n: 3 });
+    expect(out.high_quality).toBeCloseTo(2 / 3, 12);
+    expect(out.reverse_kl).toBeCloseTo(Math.log(3 / 2), 12);
+  });
+  it('a ragged file: exit 1, the file and line named', () => {
+    const modes = file('m.csv', '0,0\n1,1\n');
+    const r = gantry('eval-samples', '--samples', file('bad.csv', '1,2\n3\n'), '--modes', modes, '--sigma', '0.1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/gantry: .*bad\.csv, line 2: 1 columns but earlier rows have 2/);
+  });
+  it('an unknown method, and an unknown option of a method', () => {
+    const a = gantry('train', '--method', 'nope', '--steps', '1', '--out', join(dir, 'x'));
+    expect(a.status).toBe(1);
+    expect(a.stderr).toMatch(/unknown method 'nope': choose one of gan, nsgan/);
+    const b = gantry('train', '--method', 'wgan-gp', '--opt', 'lamda=1', '--steps', '1', '--out', join(dir, 'y'));
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/invalid options for wgan-gp.*lamda/s);
+  });
+  it('train writes a run folder that eval reproduces; eval of a non-run says why', () => {
+    const out = join(dir, 'run');
+    const t = gantry('train', '--method', 'nsgan', '--steps', '40', '--batch-size', '64', '--eval-every', '20', '--eval-samples', '300', '--out', out, '--json');
+    expect(t.status).toBe(0);
+    for (const f of ['config.json', 'metrics.jsonl', 'final.json', 'checkpoint.safetensors', 'samples.csv', 'density.png', 'critic.png']) {
+      expect(existsSync(join(out, f))).toBe(true);
+    }
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    const e = gantry('eval', out, '--json');
+    expect(e.status).toBe(0);
+    expect(JSON.parse(e.stdout)).toEqual(JSON.parse(t.stdout));
+    const missing = gantry('eval', join(dir, 'nowhere'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/is not a run folder: config\.json is missing/);
+  });
+  it('methods --json lists every method with its defaults', () => {
+    const r = gantry('methods', '--json');
+    const ids = JSON.parse(r.stdout).map((m: { id: string }) => m.id);
+    expect(ids).toEqual(['gan', 'nsgan', 'lsgan', 'wgan', 'wgan-gp', 'ebgan', 'began', 'unrolled', 'pacgan', 'ali', 'veegan']);
+  });
+});
