@@ -21,6 +21,8 @@ export interface SyntheticBenchOptions {
   evalEvery?: number;
   /** Per-dataset step budgets overriding `steps` (the 1200-D set is slower per step). */
   stepsFor?: Record<string, number>;
+  /** Protocol overrides applied to every run (e.g. { ema: 0.999 }). */
+  protocol?: Record<string, number>;
 }
 
 export interface Cell {
@@ -81,7 +83,7 @@ export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
   });
   const line = (r: string[]) => `| ${r.join(' | ')} |`;
   const seedsNote = `${o.seeds} seed${o.seeds > 1 ? 's' : ''}`;
-  const steps = datasets.map((d) => `${d}: ${o.stepsFor?.[d] ?? o.steps}`).join(', ');
+  const steps = datasets.map((d) => `${d}: ${o.stepsFor?.[d] ?? o.steps}`).join(', ') + (o.protocol && Object.keys(o.protocol).length ? `; protocol overrides ${JSON.stringify(o.protocol)}` : '');
   return [
     `Synthetic mode-collapse benchmark (pinned protocol, PROTOCOLS.md). mean ± std over ${seedsNote}; steps ${steps}; ` +
       `${cells[0]?.runs.find((r) => r.report)?.report?.n ?? '?'} generated samples per evaluation.`,
@@ -100,7 +102,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
       for (let seed = 1; seed <= o.seeds; seed++) {
         const steps = o.stepsFor?.[dataset] ?? o.steps;
         jobs.push({
-          config: { method, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 0 },
+          config: { method, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 0, protocol: o.protocol ?? {} },
           dir: join(o.out, 'runs', dataset, method, `seed-${seed}`),
         });
       }

@@ -83,6 +83,7 @@ program
   .option('--batch-size <n>', 'batch size', int('--batch-size'))
   .option('--lr <lr>', 'Adam learning rate of the protocol', num('--lr'))
   .option('--beta1 <b>', 'Adam β1', num('--beta1'))
+  .option('--ema <decay>', "sample from an exponential moving average of G's weights (e.g. 0.999)", num('--ema'))
   .option('--instance-noise <sigma>', 'instance noise σ on D inputs, annealed to 0', num('--instance-noise'))
   .option('--instance-noise-steps <n>', 'steps over which instance noise anneals', int('--instance-noise-steps'))
   .option('--opt <key=value>', 'a method hyperparameter (repeatable), see `gantry methods`', kv)
@@ -98,6 +99,7 @@ program
         lr: o.lr,
         beta1: o.beta1,
         instanceNoise: o.instanceNoise,
+        ema: o.ema,
         instanceNoiseSteps: o.instanceNoiseSteps,
       }).filter(([, v]) => v !== undefined),
     );
@@ -174,6 +176,7 @@ bench
   .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 10000)
   .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
+  .option('--ema <decay>', "every method samples from a weight average of G (e.g. 0.999); off by default", num('--ema'))
   .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
   .option('--quick', 'the README main job: gan, nsgan, pacgan, veegan, wgan-gp on the ring, 2 seeds, 1500 steps')
   .option('--json', 'print table.json rows instead of the markdown table')
@@ -181,7 +184,16 @@ bench
     if (o.quick) Object.assign(o, { methods: ['gan', 'nsgan', 'pacgan', 'veegan', 'wgan-gp'], datasets: ['ring'], seeds: 2, steps: 1500 });
     for (const m of o.methods) if (!METHODS[m]) throw new Error(`unknown method '${m}': choose from ${Object.keys(METHODS).join(', ')}`);
     for (const d of o.datasets) if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${DATASETS.join(', ')}`);
-    const opts = { methods: o.methods, datasets: o.datasets, seeds: o.seeds, steps: o.steps, out: o.out, workers: Math.max(1, o.workers), stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined };
+    const opts = {
+      methods: o.methods,
+      datasets: o.datasets,
+      seeds: o.seeds,
+      steps: o.steps,
+      out: o.out,
+      workers: Math.max(1, o.workers),
+      stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined,
+      protocol: (o.ema !== undefined ? { ema: o.ema } : {}) as Record<string, number>,
+    };
     const cells = await benchSynthetic(opts, o.json ? () => {} : (s) => console.log(s));
     if (o.json) {
       const { summarize } = await import('../bench/synthetic.js');

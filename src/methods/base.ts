@@ -19,6 +19,11 @@ export const ProtocolSchema = z.object({
   /** Instance noise (Sønderby et al. 2017): σ added to every D input, annealed linearly to 0. */
   instanceNoise: z.number().min(0).default(0),
   instanceNoiseSteps: z.number().int().positive().default(10_000),
+  /**
+   * Exponential moving average of G's weights used for sampling (Yazıcı et al. 2019, "The unusual
+   * effectiveness of averaging in GAN training"); 0 turns it off, 0.999 is typical.
+   */
+  ema: z.number().min(0).max(1).default(0),
 });
 export type Protocol = z.infer<typeof ProtocolSchema>;
 
@@ -33,6 +38,8 @@ export interface StepContext {
 
 export abstract class Method {
   readonly G: Module;
+  /** The weight average of G that `sample()` uses when `protocol.ema` > 0. */
+  readonly Gema: Module | null = null;
   /** Every network, for checkpoints (G first). */
   readonly modules: Record<string, Module> = {};
   readonly optimizers: Record<string, Optimizer> = {};
@@ -44,6 +51,10 @@ export abstract class Method {
   ) {
     this.G = this.network('G', mlp(protocol.latentDim, protocol.hidden, dim));
     this.optimizer('G', this.adam(this.G));
+    if (protocol.ema > 0) {
+      this.Gema = this.network('G_ema', mlp(protocol.latentDim, protocol.hidden, dim).requiresGrad_(false));
+      this.Gema.loadStateDict(this.G.stateDict());
+    }
   }
 
   /** G's optimizer: the protocol's Adam unless the method replaced it (WGAN's RMSprop). */
@@ -54,7 +65,13 @@ export abstract class Method {
   /** One training iteration: the method's discriminator update(s) and its generator update. */
   step(ctx: StepContext): Losses {
     this.iteration = ctx.iteration;
-    return this.update(ctx);
+    const losses = this.update(ctx);
+    if (this.Gema) {
+      const d = this.protocol.ema;
+      const target = this.Gema.parameters();
+      this.G.parameters().forEach((p, i) => target[i].mul_(d).add_(p, 1 - d));
+    }
+    return losses;
   }
   protected abstract update(ctx: StepContext): Losses;
 
@@ -70,12 +87,13 @@ export abstract class Method {
   }
   set state(_s: Record<string, number>) {}
 
-  /** n samples from G (no graph). */
+  /** n samples from G, or from its weight average when `protocol.ema` > 0 (no graph). */
   sample(n: number): Tensor {
+    const G = this.Gema ?? this.G;
     return noGrad(() => {
-      this.G.eval();
-      const x = this.G.forward(this.noise(n));
-      this.G.train();
+      G.eval();
+      const x = G.forward(this.noise(n));
+      G.train();
       return x;
     });
   }
