@@ -16,7 +16,8 @@ function ringCentres(): Tensor {
   return tensor(a.map((t) => [2 * Math.cos(t), 2 * Math.sin(t)]));
 }
 
-function w1(hidden: number, batch: number): Workload {
+/** W1: MLP GAN on the ring, non-saturating loss (also the memory test's workload). */
+export function w1(hidden: number, batch: number): Workload {
   const G = mlp(2, [hidden, hidden], 2);
   const D = mlp(2, [hidden, hidden], 1);
   const optG = new Adam(G.parameters(), { lr: 1e-3, betas: [0.5, 0.999] });
