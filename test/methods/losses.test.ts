@@ -136,3 +136,18 @@ describe('weight averaging (protocol.ema)', () => {
     expect(s).toEqual(byHand);
   });
 });
+
+describe('instance noise', () => {
+  it('σ_t = σ0·(1 − t/T) on D inputs, gone after T steps', () => {
+    manualSeed(0);
+    const spec = METHODS.gan;
+    const m = spec.create(ProtocolSchema.parse({ hidden: [4], instanceNoise: 1, instanceNoiseSteps: 10 }), 2, {}) as Method;
+    const dIn = (iteration: number) => {
+      (m as unknown as { iteration: number }).iteration = iteration;
+      return scope(() => (m as unknown as { dIn: (x: Tensor) => Tensor }).dIn(tensor(new Array(4000).fill([0, 0]))).std([0, 1]).item());
+    };
+    expect(dIn(0)).toBeCloseTo(1, 1);
+    expect(dIn(5)).toBeCloseTo(0.5, 1);
+    expect(dIn(10)).toBe(0);
+  });
+});
