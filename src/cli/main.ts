@@ -173,7 +173,7 @@ bench
   .option('--methods <ids>', 'comma-separated method ids', list, Object.keys(METHODS))
   .option('--datasets <names>', 'comma-separated: ring, grid, highdim', list, [...DATASETS])
   .option('--seeds <n>', 'seeds per cell', int('--seeds'), 5)
-  .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 10000)
+  .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 20000)
   .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--ema <decay>', "every method samples from a weight average of G (e.g. 0.999); off by default", num('--ema'))
