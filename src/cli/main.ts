@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `gantry` command. Every failure prints one line naming the problem and the fix, and exits
 // non-zero; files already written stay as they were (checkpoints are written atomically).
+import { readdirSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.js';
@@ -122,7 +123,7 @@ program
         ? `${o.method}: ${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})`
         : `${o.method}: trained (no known modes, so no mode metrics)`,
     );
-    console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${out}/ (config.json, metrics.jsonl, final.json, checkpoint.safetensors, samples.csv${o.data ? '' : ', density.png, critic.png'})`);
+    console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${out}/ (${readdirSync(out).join(', ')})`);
   });
 
 program
