@@ -288,6 +288,9 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
   OP(isGradEnabled, torch::autograd::GradMode::is_enabled());
 
   OPV(backward, T(0).backward(OT(1), B(2), B(3)));
+  // Gradients accumulate only into `inputs` (PyTorch's loss.backward(inputs=...)): the rest of the
+  // graph's leaves are skipped, and so is the work of computing their gradients.
+  OPV(backwardInputs, T(0).backward(OT(1), B(2), B(3), c10::optional<at::TensorList>(TL(4))));
   reg(env, exports, "autogradGrad", [](const Napi::CallbackInfo& info) -> Napi::Value {
     std::vector<torch::Tensor> outputs = argTensors(info, 0), inputs = argTensors(info, 1);
     std::vector<torch::Tensor> gradOutputs;

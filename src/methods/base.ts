@@ -124,10 +124,13 @@ export abstract class Method {
     const s = s0 * Math.max(0, 1 - this.iteration / T);
     return s > 0 ? x.add(randnLike(x).mul(s)) : x;
   }
-  /** Minimise `loss` with `opt` (gradients of other networks are cleared before their own steps). */
+  /**
+   * Minimise `loss` with `opt`. Gradients flow only into opt's parameters: the G step does not
+   * compute (or leave behind) gradients for D's weights.
+   */
   protected minimize(opt: Optimizer, loss: Tensor): number {
     opt.zeroGrad();
-    loss.backward();
+    loss.backward(undefined, { inputs: opt.params });
     opt.step();
     return loss.item();
   }

@@ -111,9 +111,15 @@ export class Tensor {
   set grad(g: Tensor | null) {
     N.setGrad(this.h, g === null ? null : g.h);
   }
-  backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  /**
+   * Accumulates gradients into the leaves' `.grad`. With `inputs`, only into those (as PyTorch's
+   * `loss.backward(inputs=...)`), which also skips computing the other leaves' gradients.
+   */
+  backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor[] } = {}): void {
     const createGraph = opts.createGraph ?? false;
-    N.backward(this.h, gradient?.h ?? null, opts.retainGraph ?? createGraph, createGraph);
+    const retain = opts.retainGraph ?? createGraph;
+    if (opts.inputs) N.backwardInputs(this.h, gradient?.h ?? null, retain, createGraph, opts.inputs.map((t) => t.h));
+    else N.backward(this.h, gradient?.h ?? null, retain, createGraph);
   }
   detach(): Tensor {
     return wrap(N.detach(this.h));

@@ -113,3 +113,13 @@ describe('the check itself can fail', () => {
     expect(err).toBeGreaterThan(1e-2);
   });
 });
+
+describe('backward into chosen inputs', () => {
+  it('accumulates only into the inputs given', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    a.mul(b).sum().backward(undefined, { inputs: [a] });
+    expect(a.grad!.toNumbers()).toEqual([3, 4]);
+    expect(b.grad).toBeNull();
+  });
+});
