@@ -2,8 +2,8 @@
 // tells (x, E(x)) from (G(z), z); G and E play the non-saturating game with flipped labels.
 import { z } from 'zod';
 import { mlp, type Module } from '../nn/index.js';
-import { F, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+import type { Tensor } from '../torch/index.js';
+import { Method, defineMethod, ganDiscriminatorLoss, type Losses, type Protocol, type StepContext } from './base.js';
 
 export class ALI extends Method {
   readonly E: Module;
@@ -23,11 +23,9 @@ export class ALI extends Method {
     const encoded = this.pair(this.dIn(x), this.E.forward(x));
     const generated = this.pair(this.dIn(this.G.forward(zp)), zp);
     // D: (x, E(x)) is "data", (G(z), z) is "generated".
-    const lossD = F.softplus(this.D.forward(encoded.detach()).neg()).mean().add(F.softplus(this.D.forward(generated.detach())).mean());
-    const d = this.minimize(this.optD, lossD);
+    const d = this.minimize(this.optD, ganDiscriminatorLoss(this.D.forward(encoded.detach()), this.D.forward(generated.detach())));
     // G and E: the same pairs with the labels flipped.
-    const lossGE = F.softplus(this.D.forward(encoded)).mean().add(F.softplus(this.D.forward(generated).neg()).mean());
-    const g = this.minimize(this.optGE, lossGE);
+    const g = this.minimize(this.optGE, ganDiscriminatorLoss(this.D.forward(generated), this.D.forward(encoded)));
     return { d, g };
   }
   critic(): null {

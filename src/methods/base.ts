@@ -3,7 +3,20 @@
 // and instance noise. A method adds its own networks and one `step()` that reads like its paper.
 import { z } from 'zod';
 import { Adam, RMSprop, mlp, type Module, type Optimizer } from '../nn/index.js';
-import { cat, noGrad, randn, randnLike, type Tensor } from '../torch/index.js';
+import { F, cat, noGrad, randn, randnLike, type Tensor } from '../torch/index.js';
+
+/**
+ * The discriminator's loss of the original GAN on logits: −log σ(real) − log(1 − σ(fake)),
+ * i.e. softplus(−real) + softplus(fake), averaged (Goodfellow et al. 2014, Algorithm 1).
+ */
+export function ganDiscriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
+  return F.softplus(realLogits.neg()).mean().add(F.softplus(fakeLogits).mean());
+}
+
+/** The non-saturating generator loss on logits: −log σ(fake) = softplus(−fake), averaged. */
+export function nonSaturatingLoss(fakeLogits: Tensor): Tensor {
+  return F.softplus(fakeLogits.neg()).mean();
+}
 
 /** The shared protocol; every field can be overridden from the command line. */
 export const ProtocolSchema = z.object({
@@ -105,6 +118,10 @@ export abstract class Method {
   protected network<M extends Module>(name: string, m: M): M {
     this.modules[name] = m;
     return m;
+  }
+  /** The protocol's MLP discriminator (inputs → hidden → 1 score), registered as 'D'. */
+  protected mlpDiscriminator(inputs: number = this.dim): Module {
+    return this.network('D', mlp(inputs, this.protocol.hidden, 1));
   }
   protected optimizer<O extends Optimizer>(name: string, o: O): O {
     this.optimizers[name]?.dispose();

@@ -1,25 +1,24 @@
 // The original GAN (Goodfellow et al. 2014, Algorithm 1), minimax form: G descends
 // log(1 − D(G(z))), whose gradient vanishes when D rejects the samples confidently.
 import { z } from 'zod';
-import { mlp, type Module } from '../nn/index.js';
+import type { Module } from '../nn/index.js';
 import { F, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+import { Method, defineMethod, ganDiscriminatorLoss, type Losses, type Protocol, type StepContext } from './base.js';
 
 export class GAN extends Method {
   readonly D: Module;
   readonly optD;
   constructor(p: Protocol, dim: number) {
     super(p, dim);
-    this.D = this.network('D', mlp(dim, p.hidden, 1));
+    this.D = this.mlpDiscriminator();
     this.optD = this.optimizer('D', this.adam(this.D));
   }
 
   protected update({ real }: StepContext): Losses {
     const x = real();
     const fake = this.G.forward(this.noise(x.shape[0]));
-    // D ascends log D(x) + log(1 − D(G(z))); with logits l: −log σ(l) = softplus(−l), −log(1 − σ(l)) = softplus(l).
-    const lossD = F.softplus(this.D.forward(this.dIn(x)).neg()).mean().add(F.softplus(this.D.forward(this.dIn(fake.detach()))).mean());
-    const d = this.minimize(this.optD, lossD);
+    // D ascends log D(x) + log(1 − D(G(z))).
+    const d = this.minimize(this.optD, ganDiscriminatorLoss(this.D.forward(this.dIn(x)), this.D.forward(this.dIn(fake.detach()))));
     const g = this.minimize(this.optG, this.generatorLoss(this.D.forward(this.dIn(fake))));
     return { d, g };
   }

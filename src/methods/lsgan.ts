@@ -1,6 +1,6 @@
 // LSGAN (Mao et al. 2017, Eq. 2 with a = 0, b = c = 1): least-squares losses on D's raw output.
 import { z } from 'zod';
-import { mlp, type Module } from '../nn/index.js';
+import type { Module } from '../nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
 
@@ -9,7 +9,7 @@ export class LSGAN extends Method {
   readonly optD;
   constructor(p: Protocol, dim: number) {
     super(p, dim);
-    this.D = this.network('D', mlp(dim, p.hidden, 1));
+    this.D = this.mlpDiscriminator();
     this.optD = this.optimizer('D', this.adam(this.D));
   }
   protected update({ real }: StepContext): Losses {

@@ -1,14 +1,14 @@
 // Non-saturating GAN (Goodfellow et al. 2014, §3): G maximises log D(G(z)) instead, which has
 // strong gradients early in training. Identical to the minimax GAN otherwise.
 import { z } from 'zod';
-import { F, type Tensor } from '../torch/index.js';
-import { defineMethod } from './base.js';
+import type { Tensor } from '../torch/index.js';
+import { defineMethod, nonSaturatingLoss } from './base.js';
 import { GAN } from './gan.js';
 
 export class NSGAN extends GAN {
   /** −log D(G(z)) = softplus(−l). */
   protected override generatorLoss(fakeLogits: Tensor): Tensor {
-    return F.softplus(fakeLogits.neg()).mean();
+    return nonSaturatingLoss(fakeLogits);
   }
 }
 

@@ -1,9 +1,9 @@
 // PacGAN (Lin et al. 2018, §3): the discriminator judges packs of m samples concatenated along
 // the feature axis, all real or all generated; losses are the non-saturating GAN's.
 import { z } from 'zod';
-import { mlp, type Module } from '../nn/index.js';
-import { F, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+import type { Module } from '../nn/index.js';
+import type { Tensor } from '../torch/index.js';
+import { Method, defineMethod, ganDiscriminatorLoss, nonSaturatingLoss, type Losses, type Protocol, type StepContext } from './base.js';
 
 export class PacGAN extends Method {
   readonly D: Module;
@@ -14,7 +14,7 @@ export class PacGAN extends Method {
     readonly o: { packing: number },
   ) {
     super(p, dim);
-    this.D = this.network('D', mlp(dim * o.packing, p.hidden, 1));
+    this.D = this.mlpDiscriminator(dim * o.packing);
     this.optD = this.optimizer('D', this.adam(this.D));
   }
   /** [m·n, dim] → [n, m·dim]: consecutive samples form one pack. */
@@ -25,9 +25,8 @@ export class PacGAN extends Method {
     const n = this.protocol.batchSize * this.o.packing;
     const x = this.pack(this.dIn(real(n)));
     const fake = this.G.forward(this.noise(n));
-    const lossD = F.softplus(this.D.forward(x).neg()).mean().add(F.softplus(this.D.forward(this.pack(this.dIn(fake.detach())))).mean());
-    const d = this.minimize(this.optD, lossD);
-    const g = this.minimize(this.optG, F.softplus(this.D.forward(this.pack(this.dIn(fake))).neg()).mean());
+    const d = this.minimize(this.optD, ganDiscriminatorLoss(this.D.forward(x), this.D.forward(this.pack(this.dIn(fake.detach())))));
+    const g = this.minimize(this.optG, nonSaturatingLoss(this.D.forward(this.pack(this.dIn(fake)))));
     return { d, g };
   }
   /** A pack of m copies of x: how real D finds a point on its own. */

@@ -2,9 +2,9 @@
 // discriminator after k further Adam updates, and differentiates through those updates
 // (double backprop), not the detached approximation. Defaults: k = 5 (their notebook).
 import { z } from 'zod';
-import { type Adam, mlp, type Module } from '../nn/index.js';
-import { F, grad, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+import type { Adam, Module } from '../nn/index.js';
+import { grad, type Tensor } from '../torch/index.js';
+import { Method, defineMethod, ganDiscriminatorLoss, nonSaturatingLoss, type Losses, type Protocol, type StepContext } from './base.js';
 
 export interface UnrolledOptions {
   unrollSteps: number;
@@ -19,12 +19,12 @@ export class UnrolledGAN extends Method {
     readonly o: UnrolledOptions,
   ) {
     super(p, dim);
-    this.D = this.network('D', mlp(dim, p.hidden, 1));
+    this.D = this.mlpDiscriminator();
     this.optD = this.optimizer('D', this.adam(this.D));
   }
 
   private discriminatorLoss(x: Tensor, fake: Tensor): Tensor {
-    return F.softplus(this.D.forward(this.dIn(x)).neg()).mean().add(F.softplus(this.D.forward(this.dIn(fake))).mean());
+    return ganDiscriminatorLoss(this.D.forward(this.dIn(x)), this.D.forward(this.dIn(fake)));
   }
 
   protected update({ real }: StepContext): Losses {
@@ -50,7 +50,7 @@ export class UnrolledGAN extends Method {
       theta = theta.map((th, i) => th.sub(m[i].div(1 - b1 ** t).div(v[i].div(1 - b2 ** t).add(1e-16).sqrt().add(eps)).mul(lr)));
     }
     // G's non-saturating loss against the unrolled discriminator f(θ_K, G).
-    const g = this.minimize(this.optG, at(theta, () => F.softplus(this.D.forward(this.dIn(fake)).neg()).mean()));
+    const g = this.minimize(this.optG, at(theta, () => nonSaturatingLoss(this.D.forward(this.dIn(fake)))));
     return { d, g };
   }
 

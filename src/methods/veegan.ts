@@ -3,8 +3,8 @@
 // Ô = (1/N)Σ D(zᵢ, G(zᵢ)) + (1/N)Σ ‖zᵢ − F(G(zᵢ))‖²₂, and D minimises O_LR (poster, "Solution").
 import { z } from 'zod';
 import { mlp, type Module } from '../nn/index.js';
-import { F, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+import type { Tensor } from '../torch/index.js';
+import { Method, defineMethod, ganDiscriminatorLoss, type Losses, type Protocol, type StepContext } from './base.js';
 
 export class VEEGAN extends Method {
   readonly F: Module;
@@ -29,8 +29,7 @@ export class VEEGAN extends Method {
     const generated = this.pair(zp, this.dIn(xg)); // q_γ(x|z) p0(z)
     const reconstructed = this.pair(this.F.forward(x), this.dIn(x)); // p_θ(z|x) p(x)
     // O_LR = −E_γ[log σ(D(z, x))] − E_θ[log(1 − σ(D(z, x)))]
-    const lossD = F.softplus(this.D.forward(generated.detach()).neg()).mean().add(F.softplus(this.D.forward(reconstructed.detach())).mean());
-    const d = this.minimize(this.optD, lossD);
+    const d = this.minimize(this.optD, ganDiscriminatorLoss(this.D.forward(generated.detach()), this.D.forward(reconstructed.detach())));
     // Ô: the KL estimate on generated pairs plus d(z, F(G(z))) = ‖z − F(G(z))‖²₂. F also meets the
     // real-data side of the KL (−D(F(x), x)): "training the reconstructor on the true data within the KL term".
     const kl = this.D.forward(generated).mean().sub(this.D.forward(reconstructed).mean());

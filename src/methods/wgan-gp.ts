@@ -1,7 +1,7 @@
 // WGAN-GP (Gulrajani et al. 2017, Algorithm 1): the critic loss plus λ(‖∇x̂ D(x̂)‖₂ − 1)² on random
 // interpolates x̂ (double backprop), n_critic critic steps, Adam (1e-4, β = (0.5, 0.9)).
 import { z } from 'zod';
-import { Adam, mlp, type Module } from '../nn/index.js';
+import { Adam, type Module } from '../nn/index.js';
 import { grad, rand, type Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
 
@@ -30,7 +30,7 @@ export class WGANGP extends Method {
     readonly o: WGANGPOptions,
   ) {
     super(p, dim);
-    this.D = this.network('D', mlp(dim, p.hidden, 1));
+    this.D = this.mlpDiscriminator();
     const adam = (m: Module) => new Adam(m.parameters(), { lr: o.lr, betas: [o.beta1, o.beta2] });
     this.optD = this.optimizer('D', adam(this.D));
     this.optimizer('G', adam(this.G));

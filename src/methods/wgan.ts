@@ -1,7 +1,7 @@
 // WGAN with weight clipping (Arjovsky et al. 2017, Algorithm 1): n_critic critic steps on
 // E[f(fake)] − E[f(real)] with RMSprop, each followed by clipping to [−c, c]; then one G step.
 import { z } from 'zod';
-import { clipWeights, mlp, type Module, type RMSprop } from '../nn/index.js';
+import { clipWeights, type Module, type RMSprop } from '../nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
 
@@ -20,7 +20,7 @@ export class WGAN extends Method {
     readonly o: WGANOptions,
   ) {
     super(p, dim);
-    this.D = this.network('D', mlp(dim, p.hidden, 1));
+    this.D = this.mlpDiscriminator();
     this.optD = this.optimizer('D', this.rmsprop(o.lr, this.D));
     this.optimizer('G', this.rmsprop(o.lr, this.G));
   }
