@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.js';
 import { METHODS } from '../methods/index.js';
 import { modeMetrics } from '../metrics/modes.js';
-import { benchSynthetic } from '../bench/synthetic.js';
+import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { engineInfo, keep, scope, tensor } from '../torch/index.js';
 import { trainToDir } from '../train/run.js';
 import { evaluateRun } from '../train/run-dir.js';
@@ -196,10 +196,8 @@ bench
       protocol: (o.ema !== undefined ? { ema: o.ema } : {}) as Record<string, number>,
     };
     const cells = await benchSynthetic(opts, o.json ? () => {} : (s) => console.log(s));
-    if (o.json) {
-      const { summarize } = await import('../bench/synthetic.js');
-      console.log(JSON.stringify(cells.map(summarize)));
-    } else console.log(`\nWrote ${o.out}/table.md, table.json, density-grid.png and one run folder per job under ${o.out}/runs/.`);
+    if (o.json) console.log(JSON.stringify(cells.map(summarize)));
+    else console.log(`\nWrote ${o.out}/table.md, table.json, density-grid.png and one run folder per job under ${o.out}/runs/.`);
   });
 
 

@@ -2,7 +2,6 @@
 // tells (x, E(x)) from (G(z), z); G and E play the non-saturating game with flipped labels.
 import { z } from 'zod';
 import { mlp, type Module } from '../nn/index.js';
-import type { Tensor } from '../torch/index.js';
 import { Method, defineMethod, ganDiscriminatorLoss, type Losses, type Protocol, type StepContext } from './base.js';
 
 export class ALI extends Method {

@@ -3,7 +3,6 @@
 // Ô = (1/N)Σ D(zᵢ, G(zᵢ)) + (1/N)Σ ‖zᵢ − F(G(zᵢ))‖²₂, and D minimises O_LR (poster, "Solution").
 import { z } from 'zod';
 import { mlp, type Module } from '../nn/index.js';
-import type { Tensor } from '../torch/index.js';
 import { Method, defineMethod, ganDiscriminatorLoss, type Losses, type Protocol, type StepContext } from './base.js';
 
 export class VEEGAN extends Method {
