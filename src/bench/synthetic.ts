@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, readCsv } from '../data/index.js';
+import { parseMethodVariant } from '../methods/index.js';
 import type { ModeReport } from '../metrics/modes.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
@@ -12,6 +13,7 @@ import { manualSeed, scope } from '../torch/index.js';
 import type { RunResult } from '../train/run.js';
 
 export interface SyntheticBenchOptions {
+  /** Method ids, or variants with fixed hyperparameters (`wgan-gp:lambda=10`); rows keep these labels. */
   methods: string[];
   datasets: string[];
   seeds: number;
@@ -96,28 +98,27 @@ export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
 
 export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) => void): Promise<Cell[]> {
   mkdirSync(o.out, { recursive: true });
-  const jobs: Job[] = [];
+  const jobs: (Job & { cell: Cell })[] = [];
+  const cells = new Map<string, Cell>();
   for (const dataset of o.datasets) {
-    for (const method of o.methods) {
+    for (const variant of o.methods.map(parseMethodVariant)) {
+      const cell: Cell = { method: variant.label, dataset, runs: [] };
+      cells.set(`${variant.label}/${dataset}`, cell);
       for (let seed = 1; seed <= o.seeds; seed++) {
         const steps = o.stepsFor?.[dataset] ?? o.steps;
         jobs.push({
-          config: { method, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 0, protocol: o.protocol ?? {} },
-          dir: join(o.out, 'runs', dataset, method, `seed-${seed}`),
+          cell,
+          config: { method: variant.id, methodOptions: variant.options, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 0, protocol: o.protocol ?? {} },
+          dir: join(o.out, 'runs', dataset, variant.label, `seed-${seed}`),
         });
       }
     }
-  }
-  const cells = new Map<string, Cell>();
-  for (const j of jobs) {
-    const key = `${j.config.method}/${j.config.dataset!.name}`;
-    if (!cells.has(key)) cells.set(key, { method: j.config.method, dataset: j.config.dataset!.name!, runs: [] });
   }
   let done = 0;
   const t0 = performance.now();
   await runPool(jobs, o.workers, (job, result) => {
     done++;
-    const cell = cells.get(`${job.config.method}/${job.config.dataset!.name}`)!;
+    const cell = job.cell;
     const seed = job.config.seed!;
     if (result instanceof Error) {
       cell.runs.push({ seed, report: null, seconds: 0, stepsPerSecond: 0, error: result.message });

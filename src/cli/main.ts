@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.js';
-import { METHODS } from '../methods/index.js';
+import { METHODS, parseMethodVariant } from '../methods/index.js';
 import { modeMetrics } from '../metrics/modes.js';
 import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { engineInfo, keep, scope, tensor } from '../torch/index.js';
@@ -171,7 +171,7 @@ const bench = program.command('bench').description('benchmarks that rerun the pa
 bench
   .command('synthetic')
   .description("VEEGAN's Table 1 with our reruns: methods × datasets × seeds, mean ± std")
-  .option('--methods <ids>', 'comma-separated method ids', list, Object.keys(METHODS))
+  .option('--methods <ids>', 'comma-separated method ids; a variant fixes hyperparameters: wgan-gp:lambda=10:lr=0.001', list, Object.keys(METHODS))
   .option('--datasets <names>', 'comma-separated: ring, grid, highdim', list, [...DATASETS])
   .option('--seeds <n>', 'seeds per cell', int('--seeds'), 5)
   .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 20000)
@@ -183,7 +183,7 @@ bench
   .option('--json', 'print table.json rows instead of the markdown table')
   .action(async (o) => {
     if (o.quick) Object.assign(o, { methods: ['gan', 'nsgan', 'pacgan', 'veegan', 'wgan-gp'], datasets: ['ring'], seeds: 2, steps: 1500 });
-    for (const m of o.methods) if (!METHODS[m]) throw new Error(`unknown method '${m}': choose from ${Object.keys(METHODS).join(', ')}`);
+    for (const m of o.methods) parseMethodVariant(m);
     for (const d of o.datasets) if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${DATASETS.join(', ')}`);
     const opts = {
       methods: o.methods,

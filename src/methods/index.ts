@@ -23,3 +23,34 @@ export function getMethod(id: string): MethodSpec {
   if (!spec) throw new Error(`unknown method '${id}': choose one of ${Object.keys(METHODS).join(', ')} (gantry methods lists them)`);
   return spec;
 }
+
+/** A method with some hyperparameters fixed: `wgan-gp:lambda=10:lr=0.001` on the command line. */
+export interface MethodVariant {
+  /** The spec as written; benchmark tables label rows with it. */
+  label: string;
+  id: string;
+  options: Record<string, number | boolean>;
+}
+
+/**
+ * Parses `id` or `id:key=value:key=value` and checks the options against the method's schema, so a
+ * typo fails before any training starts.
+ */
+export function parseMethodVariant(text: string): MethodVariant {
+  const [id, ...pairs] = text.split(':');
+  const spec = getMethod(id);
+  const options: Record<string, number | boolean> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z]\w*)=(.+)$/.exec(pair);
+    const value = m?.[2] === 'true' ? true : m?.[2] === 'false' ? false : Number(m?.[2]);
+    if (!m || (typeof value === 'number' && !Number.isFinite(value))) {
+      throw new Error(`invalid method variant '${text}': '${pair}' is not key=value with a number or true/false (e.g. wgan-gp:lambda=10)`);
+    }
+    options[m[1]] = value;
+  }
+  const checked = spec.options.safeParse(options);
+  if (!checked.success) {
+    throw new Error(`invalid method variant '${text}': ${checked.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')} (gantry methods lists the options)`);
+  }
+  return { label: text, id, options };
+}

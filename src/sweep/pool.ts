@@ -13,7 +13,7 @@ export interface Job {
 
 const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
-export async function runPool(jobs: Job[], workers: number, onDone: (job: Job, result: RunResult | Error) => void): Promise<void> {
+export async function runPool<J extends Job>(jobs: J[], workers: number, onDone: (job: J, result: RunResult | Error) => void): Promise<void> {
   let next = 0;
   const threads = String(Math.max(1, Math.floor((Number(process.env.GANTRY_THREADS) || 2) / workers)));
   const lane = async () => {
@@ -31,7 +31,7 @@ export async function runPool(jobs: Job[], workers: number, onDone: (job: Job, r
         child.on('exit', (code) => {
           if (!settled) resolve(new Error(`worker exited with code ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
         });
-        child.send(job);
+        child.send({ config: job.config, dir: job.dir } satisfies Job);
       });
       onDone(job, result);
     }

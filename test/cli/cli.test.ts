@@ -55,6 +55,19 @@ describe('gantry', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/is not a run folder: config\.json is missing/);
   });
+  it('bench synthetic: method variants get their own rows; a bad variant fails before training', () => {
+    const out = join(dir, 'bench');
+    const r = gantry('bench', 'synthetic', '--methods', 'pacgan,pacgan:packing=3', '--datasets', 'ring', '--seeds', '1', '--steps', '20', '--workers', '1', '--json', '--out', out);
+    expect(r.status).toBe(0);
+    const rows = JSON.parse(r.stdout);
+    expect(rows.map((row: { method: string }) => row.method)).toEqual(['pacgan', 'pacgan:packing=3']);
+    const config = JSON.parse(readFileSync(join(out, 'runs', 'ring', 'pacgan:packing=3', 'seed-1', 'config.json'), 'utf8'));
+    expect(config.methodOptions).toEqual({ packing: 3 });
+    const bad = gantry('bench', 'synthetic', '--methods', 'pacgan:packing=0', '--out', join(dir, 'bad-bench'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/invalid method variant 'pacgan:packing=0': packing/);
+    expect(existsSync(join(dir, 'bad-bench'))).toBe(false);
+  });
   it('methods --json lists every method with its defaults', () => {
     const r = gantry('methods', '--json');
     const ids = JSON.parse(r.stdout).map((m: { id: string }) => m.id);
