@@ -3,6 +3,10 @@
 // error becomes a JavaScript Error.
 #include "binding.h"
 
+#include <ATen/Parallel.h>
+
+#include <cmath>
+
 namespace gantry {
 
 // Parameter updates and initialisers change leaves in place and must not be recorded.
@@ -17,7 +21,36 @@ static at::Scalar scalarOr(const Napi::CallbackInfo& info, size_t i) {
   return at::Scalar(argDouble(info, i));
 }
 
-// PyTorch's Adam (torch/optim/adam.py, single-tensor path), fused over all parameters.
+// Adam, one pass over each parameter's elements: read g, m, v, p once and write m, v, p once, where
+// PyTorch's single-tensor Adam makes five passes (five kernel launches) per parameter. Same
+// formula, same order of operations (torch/optim/adam.py); the tensor-op path below handles
+// anything that is not a contiguous float tensor on the CPU.
+template <typename scalar_t>
+static void adamKernel(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v, double lr,
+                       double b1, double b2, double eps, double wd, double bc1, double bc2Sqrt) {
+  scalar_t* P = p.data_ptr<scalar_t>();
+  const scalar_t* G = g.data_ptr<scalar_t>();
+  scalar_t* M = m.data_ptr<scalar_t>();
+  scalar_t* V = v.data_ptr<scalar_t>();
+  const scalar_t B1 = b1, B2 = b2, A1 = 1 - b1, A2 = 1 - b2, WD = wd, E = eps, C2 = bc2Sqrt, step = -lr / bc1;
+  at::parallel_for(0, p.numel(), 32768, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
+      scalar_t grad = wd != 0 ? G[i] + WD * P[i] : G[i];
+      M[i] = M[i] * B1 + A1 * grad;
+      V[i] = V[i] * B2 + A2 * grad * grad;
+      P[i] += step * M[i] / (std::sqrt(V[i]) / C2 + E);
+    }
+  });
+}
+
+static bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch::Tensor& m, const torch::Tensor& v) {
+  auto ok = [&](const torch::Tensor& t) {
+    return t.device().is_cpu() && t.is_contiguous() && t.scalar_type() == p.scalar_type() && t.numel() == p.numel();
+  };
+  return (p.scalar_type() == torch::kFloat || p.scalar_type() == torch::kDouble) && ok(p) && ok(g) && ok(m) && ok(v);
+}
+
+// PyTorch's Adam (torch/optim/adam.py, single-tensor path), one native call per optimizer step.
 static void adamStep(const Napi::CallbackInfo& info) {
   auto params = argTensors(info, 0), m = argTensors(info, 1), v = argTensors(info, 2);
   double step = argDouble(info, 3), lr = argDouble(info, 4), b1 = argDouble(info, 5), b2 = argDouble(info, 6),
@@ -27,6 +60,13 @@ static void adamStep(const Napi::CallbackInfo& info) {
   for (size_t k = 0; k < params.size(); k++) {
     torch::Tensor g = params[k].grad();
     if (!g.defined()) continue;
+    if (fusable(params[k], g, m[k], v[k])) {
+      if (params[k].scalar_type() == torch::kFloat)
+        adamKernel<float>(params[k], g, m[k], v[k], lr, b1, b2, eps, wd, bc1, bc2Sqrt);
+      else
+        adamKernel<double>(params[k], g, m[k], v[k], lr, b1, b2, eps, wd, bc1, bc2Sqrt);
+      continue;
+    }
     if (wd != 0) g = g.add(params[k], wd);
     m[k].mul_(b1).add_(g, 1 - b1);
     v[k].mul_(b2).addcmul_(g, g, 1 - b2);
@@ -107,6 +147,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   OP(detach, T(0).detach());
   OP(clone, T(0).clone());
   OP(contiguous, T(0).contiguous());
+  OP(isContiguous, T(0).is_contiguous());
 
   // shape
   OP(reshape, T(0).reshape(IL(1)));

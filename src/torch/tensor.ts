@@ -177,6 +177,9 @@ export class Tensor {
   contiguous(): Tensor {
     return wrap(N.contiguous(this.h));
   }
+  isContiguous(): boolean {
+    return N.isContiguous(this.h);
+  }
 
   // ---- shape ------------------------------------------------------------------------------
   reshape(...shape: number[]): Tensor {

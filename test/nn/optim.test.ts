@@ -53,6 +53,32 @@ describe('Adam', () => {
   });
 });
 
+describe('Adam on float32 parameters (the one-pass kernel) and on strided ones (the tensor-op path)', () => {
+  const p0 = Array.from({ length: 12 }, (_, i) => Math.sin(i + 1) * 2);
+  const want = adamByHand(p0, 5, 0.01, 0.5, 0.999, 1e-8, 0.01);
+  const trajectory = (p: Tensor, read: () => number[]) => {
+    const opt = new Adam([p], { lr: 0.01, betas: [0.5, 0.999], weightDecay: 0.01 });
+    return Array.from({ length: 5 }, () => {
+      scope(() => {
+        opt.zeroGrad();
+        p.square().sum().mul(0.5).backward();
+        opt.step();
+      });
+      return read();
+    });
+  };
+  it('contiguous float32 follows Algorithm 1 to float32 precision', () => {
+    const p = tensor(p0).view(3, 4).requiresGrad_(true);
+    trajectory(p, () => p.toNumbers()).forEach((row, t) => row.forEach((v, i) => expect(v).toBeCloseTo(want[t][i], 5)));
+  });
+  it('a transposed (non-contiguous) float64 leaf gives the same trajectory', () => {
+    const p = tensor(p0, { dtype: 'float64' }).view(4, 3).T.detach().requiresGrad_(true);
+    expect(p.isContiguous()).toBe(false);
+    const got = trajectory(p, () => p.T.contiguous().view(-1).toNumbers());
+    got.forEach((row, t) => row.forEach((v, i) => expect(v).toBeCloseTo(want[t][i], 10)));
+  });
+});
+
 describe('RMSprop', () => {
   it('first step: square_avg = (1−α)g², update lr·g/√square_avg', () => {
     // g = 2, α = 0.99: square_avg = 0.04, √ = 0.2, step = 0.01·2/0.2 = 0.1
