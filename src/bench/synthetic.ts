@@ -97,13 +97,15 @@ export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
 }
 
 export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) => void): Promise<Cell[]> {
+  // Variants are checked before anything is written or trained; a repeated one would share run folders.
+  const variants = [...new Set(o.methods)].map(parseMethodVariant);
   mkdirSync(o.out, { recursive: true });
   const jobs: (Job & { cell: Cell })[] = [];
-  const cells = new Map<string, Cell>();
+  const cells: Cell[] = [];
   for (const dataset of o.datasets) {
-    for (const variant of o.methods.map(parseMethodVariant)) {
+    for (const variant of variants) {
       const cell: Cell = { method: variant.label, dataset, runs: [] };
-      cells.set(`${variant.label}/${dataset}`, cell);
+      cells.push(cell);
       for (let seed = 1; seed <= o.seeds; seed++) {
         const steps = o.stepsFor?.[dataset] ?? o.steps;
         jobs.push({
@@ -130,15 +132,14 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
       log(`[${done}/${jobs.length}] ${cell.method} on ${cell.dataset}, seed ${seed}: ${rep.modes}/${rep.modes_max} modes, ${(100 * rep.high_quality).toFixed(1)}% HQ, ${r.stepsPerSecond.toFixed(0)} steps/s`);
     }
   });
-  const all = [...cells.values()];
-  for (const c of all) c.runs.sort((a, b) => a.seed - b.seed);
+  for (const c of cells) c.runs.sort((a, b) => a.seed - b.seed);
   const wall = (performance.now() - t0) / 1000;
-  const table = markdownTable(all, o);
+  const table = markdownTable(cells, o);
   writeFileSync(join(o.out, 'table.md'), table + `\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n`);
-  writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, wall_seconds: +wall.toFixed(1), rows: all.map(summarize), cells: all }, null, 2) + '\n');
-  writeGrid(all, o);
+  writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, wall_seconds: +wall.toFixed(1), rows: cells.map(summarize), cells }, null, 2) + '\n');
+  writeGrid(cells, o);
   log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).`);
-  return all;
+  return cells;
 }
 
 /** methods × datasets density plots of each cell's first seed (2D datasets only). */
@@ -155,7 +156,7 @@ function writeGrid(cells: Cell[], o: SyntheticBenchOptions): void {
       cols.push(d);
       return { d, range: squareRange(rows, 0.3), rows };
     });
-    const rowLabels = ['data', ...o.methods];
+    const rowLabels = ['data', ...new Set(cells.map((c) => c.method))];
     const cellsGrid: FigureCell[][] = rowLabels.map((m) =>
       columns.map(({ d, range, rows }) => {
         if (m === 'data') return { panel: densityPanel(rows, range), caption: `${d} (true)` };

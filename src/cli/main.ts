@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.js';
-import { METHODS, parseMethodVariant } from '../methods/index.js';
+import { METHODS, parseOption } from '../methods/index.js';
 import { modeMetrics } from '../metrics/modes.js';
 import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { engineInfo, keep, scope, tensor } from '../torch/index.js';
@@ -26,11 +26,9 @@ const num = (name: string) => (v: string) => {
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 /** --opt key=value, repeatable: method hyperparameters. */
 const kv = (v: string, prev: Record<string, number | boolean> = {}) => {
-  const m = /^([A-Za-z]\w*)=(.+)$/.exec(v);
-  if (!m) throw new InvalidArgumentError(`--opt expects key=value (e.g. --opt nCritic=5), got '${v}'`);
-  const value = m[2] === 'true' ? true : m[2] === 'false' ? false : Number(m[2]);
-  if (typeof value === 'number' && Number.isNaN(value)) throw new InvalidArgumentError(`--opt ${m[1]} needs a number or true/false, got '${m[2]}'`);
-  return { ...prev, [m[1]]: value };
+  const option = parseOption(v);
+  if (!option) throw new InvalidArgumentError(`--opt expects key=value with a number or true/false (e.g. --opt nCritic=5), got '${v}'`);
+  return { ...prev, [option[0]]: option[1] };
 };
 
 const program = new Command('gantry')
@@ -183,7 +181,6 @@ bench
   .option('--json', 'print table.json rows instead of the markdown table')
   .action(async (o) => {
     if (o.quick) Object.assign(o, { methods: ['gan', 'nsgan', 'pacgan', 'veegan', 'wgan-gp'], datasets: ['ring'], seeds: 2, steps: 1500 });
-    for (const m of o.methods) parseMethodVariant(m);
     for (const d of o.datasets) if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${DATASETS.join(', ')}`);
     const opts = {
       methods: o.methods,

@@ -33,6 +33,17 @@ export interface MethodVariant {
 }
 
 /**
+ * One `key=value` method hyperparameter as the command line spells it (`--opt nCritic=5`, or a
+ * variant's `:lambda=10`): a number or true/false. Null when it is not of that form.
+ */
+export function parseOption(text: string): [string, number | boolean] | null {
+  const m = /^([A-Za-z]\w*)=(.+)$/.exec(text);
+  if (!m) return null;
+  const value = m[2] === 'true' ? true : m[2] === 'false' ? false : Number(m[2]);
+  return typeof value === 'number' && !Number.isFinite(value) ? null : [m[1], value];
+}
+
+/**
  * Parses `id` or `id:key=value:key=value` and checks the options against the method's schema, so a
  * typo fails before any training starts.
  */
@@ -41,12 +52,9 @@ export function parseMethodVariant(text: string): MethodVariant {
   const spec = getMethod(id);
   const options: Record<string, number | boolean> = {};
   for (const pair of pairs) {
-    const m = /^([A-Za-z]\w*)=(.+)$/.exec(pair);
-    const value = m?.[2] === 'true' ? true : m?.[2] === 'false' ? false : Number(m?.[2]);
-    if (!m || (typeof value === 'number' && !Number.isFinite(value))) {
-      throw new Error(`invalid method variant '${text}': '${pair}' is not key=value with a number or true/false (e.g. wgan-gp:lambda=10)`);
-    }
-    options[m[1]] = value;
+    const option = parseOption(pair);
+    if (!option) throw new Error(`invalid method variant '${text}': '${pair}' is not key=value with a number or true/false (e.g. wgan-gp:lambda=10)`);
+    options[option[0]] = option[1];
   }
   const checked = spec.options.safeParse(options);
   if (!checked.success) {
