@@ -11,20 +11,21 @@ function peakRssMb(): number {
 
 const name = process.argv[2];
 const spec = WORKLOADS[name];
+const steps = Number(process.argv[3] ?? spec?.stepsPerRep);
 if (!spec) {
   console.error(`unknown workload '${name}': use one of ${Object.keys(WORKLOADS).join(', ')}`);
   process.exit(2);
 }
 manualSeed(0);
 const w = spec.make();
-for (let i = 0; i < Math.max(3, spec.stepsPerRep / 10); i++) w.step();
+for (let i = 0; i < Math.max(3, steps / 10); i++) w.step();
 const info = engineInfo();
 console.log(JSON.stringify({ ready: true, libtorch: info.libtorch, blas: info.blas, threads: getNumThreads() }));
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === 'rep') {
     const t0 = performance.now();
-    for (let i = 0; i < spec.stepsPerRep; i++) w.step();
-    console.log(JSON.stringify({ ms: (performance.now() - t0) / spec.stepsPerRep }));
+    for (let i = 0; i < steps; i++) w.step();
+    console.log(JSON.stringify({ ms: (performance.now() - t0) / steps }));
   } else if (line.trim() === 'quit') {
     console.log(JSON.stringify({ peak_rss_mb: peakRssMb() }));
     process.exit(0);

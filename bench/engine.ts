@@ -1,11 +1,13 @@
 // `npm run bench:engine`: each ENGINE.md workload in gantry and in PyTorch (bench/reference/engine.py),
 // as two long-lived processes whose repetitions interleave, so machine drift hits both alike.
-// Prints one JSON line per workload; ratio = gantry_ms / torch_ms (medians).
+// Prints one JSON line per workload: ratio = gantry_ms / torch_ms (medians), and ratio_paired, the
+// median (and quartiles) of the ratios of repetitions that ran back to back.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { WORKLOADS } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -33,29 +35,36 @@ class Worker {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1) + 0.5)];
+const median = (xs: number[]) => quantile(xs, 0.5);
 
-async function bench(workload: string, reps: number, threads: number, python: string) {
+async function bench(workload: string, reps: number, threads: number, python: string, steps?: number) {
   const env = { ...process.env, GANTRY_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-  const g = new Worker(spawn(process.execPath, [join(here, 'engine-worker.js'), workload], { env }), `gantry ${workload}`);
-  const t = new Worker(spawn(python, [join(root, 'bench', 'reference', 'engine.py'), workload, String(threads)], { env }), `torch ${workload}`);
+  const stepArg = steps === undefined ? [] : [String(steps)];
+  const g = new Worker(spawn(process.execPath, [join(here, 'engine-worker.js'), workload, ...stepArg], { env }), `gantry ${workload}`);
+  const t = new Worker(spawn(python, [join(root, 'bench', 'reference', 'engine.py'), workload, String(threads), ...stepArg], { env }), `torch ${workload}`);
   const [gi, ti] = [await g.read(), await t.read()];
   const gms: number[] = [];
   const tms: number[] = [];
+  // Pairs alternate which side goes first, so neither always runs on a cache the other just left.
   for (let r = 0; r < reps; r++) {
-    gms.push(Number((await g.ask('rep')).ms));
-    tms.push(Number((await t.ask('rep')).ms));
+    const order = r % 2 === 0 ? [g, t] : [t, g];
+    for (const w of order) (w === g ? gms : tms).push(Number((await w.ask('rep')).ms));
   }
   const [gq, tq] = [await g.ask('quit'), await t.ask('quit')];
   g.close();
   t.close();
   const gantry_ms = median(gms);
   const torch_ms = median(tms);
+  // Each pair ran back to back, so its ratio is the least disturbed by the machine's drift.
+  const paired = gms.map((ms, i) => ms / tms[i]);
   return {
     workload,
     gantry_ms: +gantry_ms.toFixed(3),
     torch_ms: +torch_ms.toFixed(3),
     ratio: +(gantry_ms / torch_ms).toFixed(3),
+    ratio_paired: +median(paired).toFixed(3),
+    ratio_paired_iqr: [+quantile(paired, 0.25).toFixed(3), +quantile(paired, 0.75).toFixed(3)],
     gantry_rss_mb: +Number(gq.peak_rss_mb).toFixed(1),
     torch_rss_mb: +Number(tq.peak_rss_mb).toFixed(1),
     rss_ratio: +(Number(gq.peak_rss_mb) / Number(tq.peak_rss_mb)).toFixed(3),
@@ -66,14 +75,22 @@ async function bench(workload: string, reps: number, threads: number, python: st
   };
 }
 
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got '${v}'`);
+  return n;
+};
+
 const program = new Command('bench:engine')
   .description('ENGINE.md workloads, gantry vs PyTorch, interleaved; one JSON line per workload')
   .option('--workloads <list>', 'comma-separated', 'w1a,w1b,w2a,w2b,w3')
-  .option('--reps <n>', 'repetitions per side (median reported)', '5')
-  .option('--threads <n>', 'intra-op threads for both sides', '2')
+  .option('--reps <n>', 'repetitions per side (median reported)', positiveInt('--reps'), 15)
+  .option('--steps <n>', "training steps per repetition (default: the workload's own, about half a second)", positiveInt('--steps'))
+  .option('--threads <n>', 'intra-op threads for both sides', positiveInt('--threads'), 2)
   .option('--python <path>', 'Python with torch (Debian python3-torch)', process.env.GANTRY_PYTHON ?? '/usr/bin/python3')
   .parse();
-const o = program.opts();
-for (const w of String(o.workloads).split(',')) {
-  console.log(JSON.stringify(await bench(w, Number(o.reps), Number(o.threads), o.python)));
-}
+const o = program.opts<{ workloads: string; reps: number; steps?: number; threads: number; python: string }>();
+const names = o.workloads.split(',');
+const unknown = names.filter((w) => !(w in WORKLOADS));
+if (unknown.length) program.error(`unknown workload(s) ${unknown.join(', ')}: use some of ${Object.keys(WORKLOADS).join(', ')}`);
+for (const w of names) console.log(JSON.stringify(await bench(w, o.reps, o.threads, o.python, o.steps)));

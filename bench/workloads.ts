@@ -42,7 +42,7 @@ export function w1(hidden: number, batch: number): Workload {
   };
 }
 
-function w2(hidden: number, batch: number): Workload {
+export function w2(hidden: number, batch: number): Workload {
   const G = mlp(2, [hidden, hidden], 2);
   const D = mlp(2, [hidden, hidden], 1);
   const optG = new Adam(G.parameters(), { lr: 1e-4, betas: [0.5, 0.9] });
@@ -102,9 +102,9 @@ function w3(batch = 64): Workload {
 }
 
 export const WORKLOADS: Record<string, { make: () => Workload; stepsPerRep: number }> = {
-  w1a: { make: () => w1(128, 512), stepsPerRep: 200 },
-  w1b: { make: () => w1(512, 256), stepsPerRep: 50 },
-  w2a: { make: () => w2(128, 512), stepsPerRep: 200 },
-  w2b: { make: () => w2(512, 256), stepsPerRep: 50 },
-  w3: { make: () => w3(64), stepsPerRep: 10 },
+  w1a: { make: () => w1(128, 512), stepsPerRep: 100 },
+  w1b: { make: () => w1(512, 256), stepsPerRep: 25 },
+  w2a: { make: () => w2(128, 512), stepsPerRep: 60 },
+  w2b: { make: () => w2(512, 256), stepsPerRep: 20 },
+  w3: { make: () => w3(64), stepsPerRep: 4 },
 };

@@ -319,7 +319,9 @@ static void tuneAllocator() {
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   tuneAllocator();
+  gantry::installCpuAllocator();
   gantry::registerRuntime(env, exports);
+  gantry::registerAllocator(env, exports);
   gantry::registerTensorOps(env, exports);
   return exports;
 }

@@ -228,6 +228,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
 
   // activations
   OP(relu, torch::relu(T(0)));
+  OPV(relu_, torch::relu_(T(0)));
   OP(leakyRelu, torch::leaky_relu(T(0), D(1)));
   OP(elu, torch::elu(T(0), D(1)));
   OP(tanh, torch::tanh(T(0)));

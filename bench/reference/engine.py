@@ -1,7 +1,7 @@
 """PyTorch reference for bench/engine: the workloads of shared/ENGINE.md, op for op as bench/workloads.ts.
 
 Serves one workload over stdin/stdout so that the gantry and PyTorch repetitions interleave:
-  python3 bench/reference/engine.py w1a   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
+  python3 bench/reference/engine.py w1a [threads] [steps per rep]   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
 """
 import json
 import math
@@ -105,11 +105,11 @@ def w3(batch=64):
 
 
 WORKLOADS = {
-    "w1a": (lambda: w1(128, 512), 200),
-    "w1b": (lambda: w1(512, 256), 50),
-    "w2a": (lambda: w2(128, 512), 200),
-    "w2b": (lambda: w2(512, 256), 50),
-    "w3": (lambda: w3(64), 10),
+    "w1a": (lambda: w1(128, 512), 100),
+    "w1b": (lambda: w1(512, 256), 25),
+    "w2a": (lambda: w2(128, 512), 60),
+    "w2b": (lambda: w2(512, 256), 20),
+    "w3": (lambda: w3(64), 4),
 }
 
 
@@ -127,6 +127,8 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     make, steps = WORKLOADS[name]
+    if len(sys.argv) > 3:
+        steps = int(sys.argv[3])
     step = make()
     for _ in range(max(3, steps // 10)):  # warm-up
         step()

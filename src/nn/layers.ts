@@ -174,7 +174,9 @@ export class Lambda extends Module {
     return this.fn(x);
   }
 }
-export const ReLU = () => new Lambda('ReLU', (x) => x.relu());
+/** `inplace` overwrites its input (PyTorch's `nn.ReLU(inplace=True)`): use it after a layer that owns its output. */
+export const ReLU = (o: { inplace?: boolean } = {}) =>
+  o.inplace ? new Lambda('ReLU(inplace)', (x) => x.relu_()) : new Lambda('ReLU', (x) => x.relu());
 export const LeakyReLU = (slope = 0.01) => new Lambda(`LeakyReLU(${slope})`, (x) => x.leakyRelu(slope));
 export const ELU = (alpha = 1) => new Lambda('ELU', (x) => x.elu(alpha));
 export const Tanh = () => new Lambda('Tanh', (x) => x.tanh());
@@ -195,8 +197,10 @@ export class Sequential extends Module {
 }
 
 export type Activation = 'relu' | 'leakyRelu' | 'tanh' | 'elu' | 'sigmoid';
+// Each activation in an MLP follows a Linear (or BatchNorm1d) whose output nothing else holds, so
+// ReLU runs in place there.
 const activations: Record<Activation, () => Module> = {
-  relu: ReLU,
+  relu: () => ReLU({ inplace: true }),
   leakyRelu: () => LeakyReLU(0.2),
   tanh: Tanh,
   elu: ELU,

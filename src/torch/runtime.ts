@@ -7,6 +7,20 @@ export const manualSeed = (seed: number): void => N.manualSeed(seed);
 export const setNumThreads = (n: number): void => N.setNumThreads(n);
 export const getNumThreads = (): number => N.getNumThreads();
 
+/** What the caching CPU allocator holds (native/allocator.cc); `caching: false` when GANTRY_CPU_CACHE_MB=0. */
+export interface CpuAllocatorStats {
+  caching: boolean;
+  /** Requests served from a cached block, and requests that went to the system. */
+  hits?: number;
+  misses?: number;
+  /** Bytes in released blocks kept for reuse, and the most it keeps (GANTRY_CPU_CACHE_MB). */
+  cachedBytes?: number;
+  capBytes?: number;
+}
+export const cpuAllocatorStats = (): CpuAllocatorStats => N.cpuAllocatorStats();
+/** Returns every cached CPU block to the system (as `torch.cuda.empty_cache()` does for the GPU). */
+export const emptyCache = (): void => N.emptyCache();
+
 export const cuda = {
   isAvailable: (): boolean => N.cudaIsAvailable(),
   deviceCount: (): number => N.cudaDeviceCount(),

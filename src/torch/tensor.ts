@@ -361,6 +361,16 @@ export class Tensor {
   relu(): Tensor {
     return wrap(N.relu(this.h));
   }
+  /**
+   * ReLU in place, recorded by autograd (PyTorch's `relu_`, as in `nn.ReLU(inplace=True)`): saves a
+   * buffer and a pass over memory. Safe on the output of an op whose backward does not need its
+   * own output (linear, conv, batch norm); libtorch raises an error where it is not (a leaf, or a
+   * tensor a backward step has saved).
+   */
+  relu_(): this {
+    N.relu_(this.h);
+    return this;
+  }
   leakyRelu(negativeSlope = 0.01): Tensor {
     return wrap(N.leakyRelu(this.h, negativeSlope));
   }

@@ -36,6 +36,8 @@ const cases: Record<string, () => [(xs: Tensor[]) => Tensor, Tensor[]]> = {
   clamp: () => [([a]) => a.clamp(-0.5, 0.5), [f64([8])]],
   where: () => [([a, b]) => where(a.gt(0), a, b), [f64([6]), f64([6])]],
   relu: () => [([a]) => a.relu(), [f64([8])]],
+  // in place on a fresh non-leaf, as after a Linear; the mul(1) makes one
+  relu_: () => [([a]) => a.mul(1.5).relu_(), [f64([8])]],
   leakyRelu: () => [([a]) => a.leakyRelu(0.2), [f64([8])]],
   elu: () => [([a]) => a.elu(1), [f64([8])]],
   tanh: () => [([a]) => a.tanh(), [f64([8])]],

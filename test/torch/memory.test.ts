@@ -2,7 +2,7 @@
 // live-tensor count and the resident set flat.
 import { describe, expect, it } from 'vitest';
 import { w1 } from '../../bench/workloads.js';
-import { keep, liveTensors, manualSeed, randn, scope } from '../../src/torch/index.js';
+import { cpuAllocatorStats, emptyCache, full, keep, liveTensors, manualSeed, randn, scope, zeros } from '../../src/torch/index.js';
 
 describe('scopes', () => {
   it('free intermediates and keep what is returned, nested', () => {
@@ -49,5 +49,26 @@ describe('5,000 W1 steps', () => {
     expect(liveTensors()).toBe(live);
     const growthMb = (process.memoryUsage().rss - rss) / 2 ** 20;
     expect(growthMb).toBeLessThan(20);
+  });
+});
+
+describe('the caching CPU allocator', () => {
+  it('serves a repeated step from released blocks, hands out clean tensors, and empties', () => {
+    expect(cpuAllocatorStats().caching).toBe(true);
+    // 300 x 301 float32: a size nothing else in this file allocates.
+    const step = () => scope(() => full([300, 301], 7).add(1).sum().item());
+    expect(step()).toBe(8 * 300 * 301);
+    const before = cpuAllocatorStats();
+    expect(step()).toBe(8 * 300 * 301);
+    const after = cpuAllocatorStats();
+    // Both 361 KB buffers of the second step (full, add) came from the cache.
+    expect(after.hits! - before.hits!).toBeGreaterThanOrEqual(2);
+    // A reused block carries no old values into a new tensor.
+    expect(scope(() => zeros([300, 301]).abs().sum().item())).toBe(0);
+    expect(after.cachedBytes!).toBeGreaterThan(0);
+    expect(after.cachedBytes!).toBeLessThanOrEqual(after.capBytes!);
+    emptyCache();
+    expect(cpuAllocatorStats().cachedBytes).toBe(0);
+    expect(step()).toBe(8 * 300 * 301);
   });
 });
