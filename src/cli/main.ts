@@ -45,6 +45,7 @@ program
     console.log(`libtorch ${info.libtorch}`);
     console.log(`BLAS     ${info.blas}${info.blasLibraries.length ? ` (${info.blasLibraries.join(', ')})` : ''}`);
     console.log(`threads  ${info.threads} (set GANTRY_THREADS to change)`);
+    console.log(`memory   ${info.cpuCacheMb ? `caching CPU allocator, keeps up to ${info.cpuCacheMb} MiB (GANTRY_CPU_CACHE_MB)` : "libtorch's CPU allocator (GANTRY_CPU_CACHE_MB=0)"}`);
     console.log(`device   ${info.cuda ? `cuda (${info.cudaDevices} GPU${info.cudaDevices > 1 ? 's' : ''}) and cpu` : 'cpu (this libtorch has no CUDA, or no GPU is visible)'}`);
   });
 

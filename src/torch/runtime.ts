@@ -54,6 +54,8 @@ export interface EngineInfo {
   threads: number;
   cuda: boolean;
   cudaDevices: number;
+  /** Most MiB of released CPU blocks the caching allocator keeps; 0 when it is off. */
+  cpuCacheMb: number;
 }
 
 export function engineInfo(): EngineInfo {
@@ -65,5 +67,6 @@ export function engineInfo(): EngineInfo {
     threads: getNumThreads(),
     cuda: cuda.isAvailable(),
     cudaDevices: cuda.deviceCount(),
+    cpuCacheMb: (cpuAllocatorStats().capBytes ?? 0) / 2 ** 20,
   };
 }

@@ -16,6 +16,14 @@ const file = (name: string, text: string) => {
 };
 
 describe('gantry', () => {
+  it('doctor --json says which BLAS and allocator it runs on, and follows GANTRY_CPU_CACHE_MB', () => {
+    const doctor = (cacheMb: string) =>
+      spawnSync(process.execPath, [cli, 'doctor', '--json'], { encoding: 'utf8', env: { ...process.env, GANTRY_THREADS: '1', GANTRY_CPU_CACHE_MB: cacheMb } });
+    const r = doctor('256');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ blas: 'OpenBLAS (OpenMP)', threads: 1, cpuCacheMb: 256 });
+    expect(JSON.parse(doctor('0').stdout).cpuCacheMb).toBe(0);
+  });
   it('eval-samples --json prints the metrics', () => {
     const modes = file('modes.csv', '0,0\n10,0\n0,10\n');
     const samples = file('samples.csv', 'x,y\n0.1,0\n10,0.2\n5,5\n');
