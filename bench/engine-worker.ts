@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { getNumThreads, manualSeed, engineInfo } from '../src/torch/index.js';
+import { isWorkload, STEPS_PER_REP } from './steps.js';
 import { WORKLOADS } from './workloads.js';
 
 function peakRssMb(): number {
@@ -10,14 +11,13 @@ function peakRssMb(): number {
 }
 
 const name = process.argv[2];
-const spec = WORKLOADS[name];
-const steps = Number(process.argv[3] ?? spec?.stepsPerRep);
-if (!spec) {
-  console.error(`unknown workload '${name}': use one of ${Object.keys(WORKLOADS).join(', ')}`);
+if (!isWorkload(name)) {
+  console.error(`unknown workload '${name}': use one of ${Object.keys(STEPS_PER_REP).join(', ')}`);
   process.exit(2);
 }
+const steps = Number(process.argv[3] ?? STEPS_PER_REP[name]);
 manualSeed(0);
-const w = spec.make();
+const w = WORKLOADS[name]();
 for (let i = 0; i < Math.max(3, steps / 10); i++) w.step();
 const info = engineInfo();
 console.log(JSON.stringify({ ready: true, libtorch: info.libtorch, blas: info.blas, threads: getNumThreads() }));

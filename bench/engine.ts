@@ -7,7 +7,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { WORKLOADS } from './workloads.js';
+import { isWorkload, STEPS_PER_REP, type WorkloadName } from './steps.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -38,11 +38,10 @@ class Worker {
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1) + 0.5)];
 const median = (xs: number[]) => quantile(xs, 0.5);
 
-async function bench(workload: string, reps: number, threads: number, python: string, steps?: number) {
+async function bench(workload: WorkloadName, reps: number, threads: number, python: string, steps: number = STEPS_PER_REP[workload]) {
   const env = { ...process.env, GANTRY_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-  const stepArg = steps === undefined ? [] : [String(steps)];
-  const g = new Worker(spawn(process.execPath, [join(here, 'engine-worker.js'), workload, ...stepArg], { env }), `gantry ${workload}`);
-  const t = new Worker(spawn(python, [join(root, 'bench', 'reference', 'engine.py'), workload, String(threads), ...stepArg], { env }), `torch ${workload}`);
+  const g = new Worker(spawn(process.execPath, [join(here, 'engine-worker.js'), workload, String(steps)], { env }), `gantry ${workload}`);
+  const t = new Worker(spawn(python, [join(root, 'bench', 'reference', 'engine.py'), workload, String(threads), String(steps)], { env }), `torch ${workload}`);
   const [gi, ti] = [await g.read(), await t.read()];
   const gms: number[] = [];
   const tms: number[] = [];
@@ -69,6 +68,7 @@ async function bench(workload: string, reps: number, threads: number, python: st
     torch_rss_mb: +Number(tq.peak_rss_mb).toFixed(1),
     rss_ratio: +(Number(gq.peak_rss_mb) / Number(tq.peak_rss_mb)).toFixed(3),
     reps,
+    steps,
     threads,
     gantry_blas: gi.blas,
     torch_version: ti.torch,
@@ -91,6 +91,6 @@ const program = new Command('bench:engine')
   .parse();
 const o = program.opts<{ workloads: string; reps: number; steps?: number; threads: number; python: string }>();
 const names = o.workloads.split(',');
-const unknown = names.filter((w) => !(w in WORKLOADS));
-if (unknown.length) program.error(`unknown workload(s) ${unknown.join(', ')}: use some of ${Object.keys(WORKLOADS).join(', ')}`);
-for (const w of names) console.log(JSON.stringify(await bench(w, o.reps, o.threads, o.python, o.steps)));
+const unknown = names.filter((w) => !isWorkload(w));
+if (unknown.length) program.error(`unknown workload(s) ${unknown.join(', ')}: use some of ${Object.keys(STEPS_PER_REP).join(', ')}`);
+for (const w of names.filter(isWorkload)) console.log(JSON.stringify(await bench(w, o.reps, o.threads, o.python, o.steps)));

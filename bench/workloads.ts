@@ -1,6 +1,7 @@
 // The engine workloads of ../shared/ENGINE.md (W1a, W1b, W2a, W2b, W3), step for step the same as
 // bench/reference/engine.py. One `step()` is one discriminator update and one generator update.
 import { Adam, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Sequential, Tanh, Unflatten, mlp, type Module } from '../src/nn/index.js';
+import type { WorkloadName } from './steps.js';
 import { F, Tensor, grad, noGrad, ones, rand, randint, randn, scope, tensor, zeros } from '../src/torch/index.js';
 
 export interface Workload {
@@ -101,10 +102,10 @@ function w3(batch = 64): Workload {
   };
 }
 
-export const WORKLOADS: Record<string, { make: () => Workload; stepsPerRep: number }> = {
-  w1a: { make: () => w1(128, 512), stepsPerRep: 100 },
-  w1b: { make: () => w1(512, 256), stepsPerRep: 25 },
-  w2a: { make: () => w2(128, 512), stepsPerRep: 60 },
-  w2b: { make: () => w2(512, 256), stepsPerRep: 20 },
-  w3: { make: () => w3(64), stepsPerRep: 4 },
+export const WORKLOADS: Record<WorkloadName, () => Workload> = {
+  w1a: () => w1(128, 512),
+  w1b: () => w1(512, 256),
+  w2a: () => w2(128, 512),
+  w2b: () => w2(512, 256),
+  w3: () => w3(64),
 };

@@ -6,9 +6,7 @@
 #include <ATen/Version.h>
 #include <torch/cuda.h>
 
-#include <cstdlib>
 #include <cstring>
-#include <malloc.h>
 
 namespace gantry {
 
@@ -304,21 +302,7 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
 
 }  // namespace gantry
 
-// glibc returns freed memory to the kernel eagerly (mmap for blocks over 128 KiB, heap trimming
-// above 128 KiB free): a training step that frees and reallocates the same activations then pays
-// fresh page faults every step (measured on W2a: 69 faults per step in Node against 0.5 in
-// Python, whose earlier large frees had already raised glibc's dynamic thresholds). Keep freed
-// blocks up to 64 MiB in the heap instead. A user's own MALLOC_* settings win.
-static void tuneAllocator() {
-  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_") ||
-      std::getenv("GANTRY_DEFAULT_MALLOC"))
-    return;
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-}
-
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
-  tuneAllocator();
   gantry::installCpuAllocator();
   gantry::registerRuntime(env, exports);
   gantry::registerAllocator(env, exports);

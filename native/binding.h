@@ -65,7 +65,8 @@ void reg(Napi::Env env, Napi::Object exports, const char* name, F f) {
 
 void registerTensorOps(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
-// allocator.cc: the caching CPU allocator (installed once, at load) and its JavaScript entry points.
+// allocator.cc: glibc's settings and the caching CPU allocator (installed once, at load), and their
+// JavaScript entry points.
 void installCpuAllocator();
 void registerAllocator(Napi::Env env, Napi::Object exports);
 

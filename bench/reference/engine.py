@@ -1,7 +1,7 @@
 """PyTorch reference for bench/engine: the workloads of shared/ENGINE.md, op for op as bench/workloads.ts.
 
 Serves one workload over stdin/stdout so that the gantry and PyTorch repetitions interleave:
-  python3 bench/reference/engine.py w1a [threads] [steps per rep]   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
+  python3 bench/reference/engine.py w1a THREADS STEPS_PER_REP   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
 """
 import json
 import math
@@ -104,12 +104,13 @@ def w3(batch=64):
     return step
 
 
+# Steps per repetition come from bench/steps.ts, through the command line.
 WORKLOADS = {
-    "w1a": (lambda: w1(128, 512), 100),
-    "w1b": (lambda: w1(512, 256), 25),
-    "w2a": (lambda: w2(128, 512), 60),
-    "w2b": (lambda: w2(512, 256), 20),
-    "w3": (lambda: w3(64), 4),
+    "w1a": lambda: w1(128, 512),
+    "w1b": lambda: w1(512, 256),
+    "w2a": lambda: w2(128, 512),
+    "w2b": lambda: w2(512, 256),
+    "w3": lambda: w3(64),
 }
 
 
@@ -122,14 +123,12 @@ def peak_rss_mb():
 
 
 def main():
-    name = sys.argv[1]
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    if len(sys.argv) != 4 or sys.argv[1] not in WORKLOADS:
+        sys.exit(f"usage: engine.py WORKLOAD THREADS STEPS_PER_REP, WORKLOAD one of {', '.join(WORKLOADS)}")
+    name, threads, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    make, steps = WORKLOADS[name]
-    if len(sys.argv) > 3:
-        steps = int(sys.argv[3])
-    step = make()
+    step = WORKLOADS[name]()
     for _ in range(max(3, steps // 10)):  # warm-up
         step()
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)

@@ -7,15 +7,15 @@ export const manualSeed = (seed: number): void => N.manualSeed(seed);
 export const setNumThreads = (n: number): void => N.setNumThreads(n);
 export const getNumThreads = (): number => N.getNumThreads();
 
-/** What the caching CPU allocator holds (native/allocator.cc); `caching: false` when GANTRY_CPU_CACHE_MB=0. */
+/** What the caching CPU allocator holds (native/allocator.cc); all zero and `caching: false` when GANTRY_CPU_CACHE_MB=0. */
 export interface CpuAllocatorStats {
   caching: boolean;
   /** Requests served from a cached block, and requests that went to the system. */
-  hits?: number;
-  misses?: number;
+  hits: number;
+  misses: number;
   /** Bytes in released blocks kept for reuse, and the most it keeps (GANTRY_CPU_CACHE_MB). */
-  cachedBytes?: number;
-  capBytes?: number;
+  cachedBytes: number;
+  capBytes: number;
 }
 export const cpuAllocatorStats = (): CpuAllocatorStats => N.cpuAllocatorStats();
 /** Returns every cached CPU block to the system (as `torch.cuda.empty_cache()` does for the GPU). */
@@ -67,6 +67,6 @@ export function engineInfo(): EngineInfo {
     threads: getNumThreads(),
     cuda: cuda.isAvailable(),
     cudaDevices: cuda.deviceCount(),
-    cpuCacheMb: (cpuAllocatorStats().capBytes ?? 0) / 2 ** 20,
+    cpuCacheMb: cpuAllocatorStats().capBytes / 2 ** 20,
   };
 }

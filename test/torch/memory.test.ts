@@ -62,11 +62,11 @@ describe('the caching CPU allocator', () => {
     expect(step()).toBe(8 * 300 * 301);
     const after = cpuAllocatorStats();
     // Both 361 KB buffers of the second step (full, add) came from the cache.
-    expect(after.hits! - before.hits!).toBeGreaterThanOrEqual(2);
+    expect(after.hits - before.hits).toBeGreaterThanOrEqual(2);
     // A reused block carries no old values into a new tensor.
     expect(scope(() => zeros([300, 301]).abs().sum().item())).toBe(0);
-    expect(after.cachedBytes!).toBeGreaterThan(0);
-    expect(after.cachedBytes!).toBeLessThanOrEqual(after.capBytes!);
+    expect(after.cachedBytes).toBeGreaterThan(0);
+    expect(after.cachedBytes).toBeLessThanOrEqual(after.capBytes);
     emptyCache();
     expect(cpuAllocatorStats().cachedBytes).toBe(0);
     expect(step()).toBe(8 * 300 * 301);
