@@ -9,13 +9,6 @@
 
 namespace gantry {
 
-// Parameter updates and initialisers change leaves in place and must not be recorded.
-#define NOGRAD(...)                \
-  {                                \
-    torch::NoGradGuard noGrad;     \
-    __VA_ARGS__;                   \
-  }
-
 static at::Scalar scalarOr(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsBoolean()) return at::Scalar(argBool(info, i));
   return at::Scalar(argDouble(info, i));
@@ -287,15 +280,17 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   OP(crossEntropy, torch::cross_entropy_loss(T(0), T(1), {}, RED(2)));
   OP(nllLoss, torch::nll_loss(T(0), T(1), {}, RED(2)));
 
-  // in place, not recorded by autograd (initialisers, optimizers, clipping)
-  OPV(copy_, NOGRAD(T(0).copy_(T(1))));
-  OPV(zero_, NOGRAD(T(0).zero_()));
-  OPV(fill_, NOGRAD(T(0).fill_(D(1))));
-  OPV(normal_, NOGRAD(T(0).normal_(D(1), D(2))));
-  OPV(uniform_, NOGRAD(T(0).uniform_(D(1), D(2))));
-  OPV(clamp_, NOGRAD(T(0).clamp_(OS(1), OS(2))));
-  OPV(mulScalar_, NOGRAD(T(0).mul_(D(1))));
-  OPV(add_, NOGRAD(T(0).add_(T(1), D(2))));
+  // in place, under PyTorch's autograd rules: recorded when grad mode is on (an in-place op on a
+  // leaf that requires grad is refused, one that overwrites a value backward needs fails at
+  // backward()); initialisers, optimizers and clipping run them inside noGrad(), as torch.nn.init does.
+  OPV(copy_, T(0).copy_(T(1)));
+  OPV(zero_, T(0).zero_());
+  OPV(fill_, T(0).fill_(D(1)));
+  OPV(normal_, T(0).normal_(D(1), D(2)));
+  OPV(uniform_, T(0).uniform_(D(1), D(2)));
+  OPV(clamp_, T(0).clamp_(OS(1), OS(2)));
+  OPV(mulScalar_, T(0).mul_(D(1)));
+  OPV(add_, T(0).add_(T(1), D(2)));
   reg(env, exports, "adamStep", [](const Napi::CallbackInfo& info) -> Napi::Value { adamStep(info); return info.Env().Undefined(); });
   reg(env, exports, "rmspropStep", [](const Napi::CallbackInfo& info) -> Napi::Value { rmspropStep(info); return info.Env().Undefined(); });
   reg(env, exports, "sgdStep", [](const Napi::CallbackInfo& info) -> Napi::Value { sgdStep(info); return info.Env().Undefined(); });

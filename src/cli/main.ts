@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.js';
 import { METHODS, parseOption } from '../methods/index.js';
+import { NETWORKS } from '../nets/index.js';
 import { modeMetrics } from '../metrics/modes.js';
 import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { engineInfo, keep, scope, tensor } from '../torch/index.js';
@@ -22,6 +23,11 @@ const num = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
   return n;
+};
+const betas = (name: string) => (v: string) => {
+  const b = v.split(',').map(Number);
+  if (b.length !== 2 || b.some((x) => !(x >= 0 && x < 1))) throw new InvalidArgumentError(`${name} must be two numbers in [0, 1) separated by a comma (e.g. 0.5,0.99), got '${v}'`);
+  return b as [number, number];
 };
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 /** --opt key=value, repeatable: method hyperparameters. */
@@ -83,6 +89,13 @@ program
   .option('--batch-size <n>', 'batch size', int('--batch-size'))
   .option('--lr <lr>', 'Adam learning rate of the protocol', num('--lr'))
   .option('--beta1 <b>', 'Adam β1', num('--beta1'))
+  .option('--lr-g <lr>', "G's learning rate (default --lr)", num('--lr-g'))
+  .option('--lr-d <lr>', "D's learning rate (default --lr)", num('--lr-d'))
+  .option('--betas-g <b1,b2>', "G's Adam betas, e.g. 0.5,0.99 (default --beta1 and 0.999)", betas('--betas-g'))
+  .option('--betas-d <b1,b2>', "D's Adam betas", betas('--betas-d'))
+  .option('--g-steps <n>', 'generator updates per discriminator update', int('--g-steps'))
+  .addOption(new Option('--prior <dist>', 'latent prior').choices(['normal', 'uniform']))
+  .addOption(new Option('--nets <family>', 'network family (auto: MLP for points, small-d ¼G for images)').choices([...NETWORKS]))
   .option('--ema <decay>', "sample from an exponential moving average of G's weights (e.g. 0.999)", num('--ema'))
   .option('--instance-noise <sigma>', 'instance noise σ on D inputs, annealed to 0', num('--instance-noise'))
   .option('--instance-noise-steps <n>', 'steps over which instance noise anneals', int('--instance-noise-steps'))
@@ -98,6 +111,13 @@ program
         batchSize: o.batchSize,
         lr: o.lr,
         beta1: o.beta1,
+        lrG: o.lrG,
+        lrD: o.lrD,
+        betasG: o.betasG,
+        betasD: o.betasD,
+        gSteps: o.gSteps,
+        prior: o.prior,
+        nets: o.nets,
         instanceNoise: o.instanceNoise,
         ema: o.ema,
         instanceNoiseSteps: o.instanceNoiseSteps,

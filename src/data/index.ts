@@ -4,9 +4,11 @@ import { keep, tensor } from '../torch/index.js';
 import type { ModeTarget } from '../metrics/modes.js';
 import { GaussianMixture, PointSet, grid, highDim, ring, type Sampler } from './mixture.js';
 import { DataFileError, parseSigma, readPoints } from './files.js';
+import type { DataShape } from './shape.js';
 
 export * from './mixture.js';
 export * from './files.js';
+export * from './shape.js';
 
 export const DATASETS = ['ring', 'grid', 'highdim'] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -31,7 +33,7 @@ export interface DatasetOptions {
 export interface Dataset {
   name: string;
   sampler: Sampler;
-  dim: number;
+  shape: DataShape;
   /** Known modes, for the mode metrics; absent for a user's points without --modes. */
   target?: ModeTarget;
 }
@@ -42,12 +44,11 @@ export function targetOf(m: GaussianMixture): ModeTarget {
 
 export function loadDataset(o: DatasetOptions): Dataset {
   if (o.data) {
-    const points = readPoints(o.data);
-    const sampler = new PointSet(points);
+    const sampler = new PointSet(readPoints(o.data));
     const dim = sampler.dim;
     if (!o.modes) {
       if (o.sigma) throw new DataFileError('--sigma needs --modes (the centres the sigmas belong to)');
-      return { name: o.data, sampler, dim };
+      return { name: o.data, sampler, shape: sampler.shape };
     }
     const means = readPoints(o.modes, { dim });
     if (!o.sigma) throw new DataFileError(`--modes ${o.modes} needs --sigma (one value, one per mode, or a file)`);
@@ -56,7 +57,7 @@ export function loadDataset(o: DatasetOptions): Dataset {
     return {
       name: o.data,
       sampler,
-      dim,
+      shape: sampler.shape,
       target: { means: keep(tensor(means)), sigmas, threshold: o.threshold ?? (dim <= 2 ? 3 : 10), weights: new Array(means.length).fill(1 / means.length) },
     };
   }
@@ -66,5 +67,5 @@ export function loadDataset(o: DatasetOptions): Dataset {
   else if (name === 'grid') m = grid({ spacing: o.spacing, sigma: o.mixtureSigma, threshold: o.threshold });
   else if (name === 'highdim') m = highDim({ sigma: o.mixtureSigma, threshold: o.threshold });
   else throw new Error(`unknown dataset '${name}': use ${DATASETS.join(', ')}, or --data points.csv`);
-  return { name, sampler: m, dim: m.dim, target: targetOf(m) };
+  return { name, sampler: m, shape: m.shape, target: targetOf(m) };
 }

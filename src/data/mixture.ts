@@ -1,11 +1,12 @@
 // Gaussian mixtures with known modes: the synthetic benchmarks of PROTOCOLS.md, and any mixture a
 // user brings (their means and sigmas). Sampling is seeded through torch.manualSeed.
 import { keep, randint, randn, multinomial, tensor, type Tensor } from '../torch/index.js';
+import { points, type DataShape } from './shape.js';
 
 export interface Sampler {
-  /** Data dimension. */
-  readonly dim: number;
-  /** A batch of n points, shape [n, dim]. */
+  /** What one sample looks like. */
+  readonly shape: DataShape;
+  /** A batch of n samples, shape [n, ...sampleDims(shape)]. */
   sample(n: number): Tensor;
 }
 
@@ -61,6 +62,9 @@ export class GaussianMixture implements Sampler {
     } else this.noiseMask = null;
   }
 
+  get shape(): DataShape {
+    return points(this.dim);
+  }
   get means(): Tensor {
     return this.meansT;
   }
@@ -142,6 +146,9 @@ export class PointSet implements Sampler {
   constructor(rows: number[][]) {
     this.points = keep(tensor(rows));
     this.dim = rows[0].length;
+  }
+  get shape(): DataShape {
+    return points(this.dim);
   }
   get size(): number {
     return this.points.shape[0];

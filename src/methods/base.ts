@@ -1,9 +1,12 @@
-// What every method shares: the pinned networks and optimizer of the synthetic protocol
-// (PROTOCOLS.md, VEEGAN's code: 2×128 ReLU MLPs, Adam 1e-3, β1 0.5, batch 500), the latent prior,
-// and instance noise. A method adds its own networks and one `step()` that reads like its paper.
+// What every method shares: the protocol (networks, optimizers, batch, latent prior; defaults are
+// the synthetic protocol of docs/PROTOCOLS.md, VEEGAN's code: 2×128 ReLU MLPs, Adam 1e-3, β1 0.5,
+// batch 500), the generator and its weight average, instance noise. A method asks its family for
+// the other networks by role and adds one `step()` that reads like its paper.
 import { z } from 'zod';
-import { Adam, RMSprop, mlp, type Module, type Optimizer } from '../nn/index.js';
-import { F, cat, noGrad, randn, randnLike, type Tensor } from '../torch/index.js';
+import type { DataShape } from '../data/shape.js';
+import type { Family } from '../nets/index.js';
+import { Adam, RMSprop, parametersOf, type Module, type Optimizer } from '../nn/index.js';
+import { F, noGrad, rand, randn, randnLike, type Tensor } from '../torch/index.js';
 
 /**
  * The discriminator's loss of the original GAN on logits: −log σ(real) − log(1 − σ(fake)),
@@ -18,17 +21,28 @@ export function nonSaturatingLoss(fakeLogits: Tensor): Tensor {
   return F.softplus(fakeLogits.neg()).mean();
 }
 
-/** The shared protocol; every field can be overridden from the command line. */
+/** The shared protocol; every field can be overridden from the command line or a preset. */
 export const ProtocolSchema = z.object({
+  /** Network family: `auto` (MLP for points, small-d ¼G for images), mlp, small-d-quarter, small-d-half, veegan, lens. */
+  nets: z.string().default('auto'),
   /** Hidden widths of every MLP (VEEGAN's code: 2 × 128). */
   hidden: z.array(z.number().int().positive()).min(1).default([128, 128]),
   /** Latent dimension of G (and of encoder outputs). */
   latentDim: z.number().int().positive().default(2),
+  /** The latent prior: N(0, 1), or U(−1, 1) (the veegan image protocol). */
+  prior: z.enum(['normal', 'uniform']).default('normal'),
   batchSize: z.number().int().positive().default(500),
-  /** Adam learning rate and betas (VEEGAN's code: 1e-3, β1 0.5). */
+  /** Adam learning rate and betas of every network (VEEGAN's code: 1e-3, β1 0.5)... */
   lr: z.number().positive().default(1e-3),
   beta1: z.number().min(0).max(1).default(0.5),
   beta2: z.number().min(0).max(1).default(0.999),
+  /** ...unless G's or D's own are given (small-d: D 2e-4, G 1e-4, β = (0.5, 0.99)). */
+  lrG: z.number().positive().optional(),
+  lrD: z.number().positive().optional(),
+  betasG: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
+  betasD: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
+  /** Generator updates per discriminator update (the veegan image protocol: 2). */
+  gSteps: z.number().int().positive().default(1),
   /** Instance noise (Sønderby et al. 2017): σ added to every D input, annealed linearly to 0. */
   instanceNoise: z.number().min(0).default(0),
   instanceNoiseSteps: z.number().int().positive().default(10_000),
@@ -40,10 +54,13 @@ export const ProtocolSchema = z.object({
 });
 export type Protocol = z.infer<typeof ProtocolSchema>;
 
+/** Which optimizer a network's parameters belong to: G's side (G, encoders) or D's. */
+export type Role = 'G' | 'D';
+
 export type Losses = Record<string, number>;
 
 export interface StepContext {
-  /** A fresh batch of real data, [n, dim]. */
+  /** A fresh batch of real data, [n, ...shape]. */
   real(n?: number): Tensor;
   /** The generator step being taken (0-based). */
   iteration: number;
@@ -56,16 +73,18 @@ export abstract class Method {
   /** Every network, for checkpoints (G first). */
   readonly modules: Record<string, Module> = {};
   readonly optimizers: Record<string, Optimizer> = {};
+  readonly shape: DataShape;
   private iteration = 0;
 
   constructor(
     readonly protocol: Protocol,
-    readonly dim: number,
+    readonly family: Family,
   ) {
-    this.G = this.network('G', mlp(protocol.latentDim, protocol.hidden, dim));
-    this.optimizer('G', this.adam(this.G));
+    this.shape = family.shape;
+    this.G = this.network('G', family.generator(protocol.latentDim));
+    this.optimizer('G', this.adam('G', this.G));
     if (protocol.ema > 0) {
-      this.Gema = this.network('G_ema', mlp(protocol.latentDim, protocol.hidden, dim).requiresGrad_(false));
+      this.Gema = this.network('G_ema', family.generator(protocol.latentDim).requiresGrad_(false));
       this.Gema.loadStateDict(this.G.stateDict());
     }
   }
@@ -75,14 +94,14 @@ export abstract class Method {
     return this.optimizers.G;
   }
 
-  /** One training iteration: the method's discriminator update(s) and its generator update. */
+  /** One training iteration: the method's discriminator update(s) and its generator update(s). */
   step(ctx: StepContext): Losses {
     this.iteration = ctx.iteration;
     const losses = this.update(ctx);
     if (this.Gema) {
       const d = this.protocol.ema;
       const target = this.Gema.parameters();
-      this.G.parameters().forEach((p, i) => target[i].mul_(d).add_(p, 1 - d));
+      noGrad(() => this.G.parameters().forEach((p, i) => target[i].mul_(d).add_(p, 1 - d)));
     }
     return losses;
   }
@@ -111,29 +130,30 @@ export abstract class Method {
     });
   }
 
+  /** n latent codes from the prior. */
   noise(n: number): Tensor {
-    return randn([n, this.protocol.latentDim]);
+    const shape = [n, this.protocol.latentDim];
+    return this.protocol.prior === 'uniform' ? rand(shape).mul(2).sub(1) : randn(shape);
   }
 
   protected network<M extends Module>(name: string, m: M): M {
     this.modules[name] = m;
     return m;
   }
-  /** The protocol's MLP discriminator (inputs → hidden → 1 score), registered as 'D'. */
-  protected mlpDiscriminator(inputs: number = this.dim): Module {
-    return this.network('D', mlp(inputs, this.protocol.hidden, 1));
-  }
   protected optimizer<O extends Optimizer>(name: string, o: O): O {
     this.optimizers[name]?.dispose();
     this.optimizers[name] = o;
     return o;
   }
-  protected adam(...nets: Module[]): Adam {
+  /** The protocol's Adam for G's side or D's side, over the networks' parameters (each once). */
+  protected adam(role: Role, ...nets: Module[]): Adam {
     const p = this.protocol;
-    return new Adam(nets.flatMap((n) => n.parameters()), { lr: p.lr, betas: [p.beta1, p.beta2] });
+    const lr = (role === 'G' ? p.lrG : p.lrD) ?? p.lr;
+    const betas = (role === 'G' ? p.betasG : p.betasD) ?? [p.beta1, p.beta2];
+    return new Adam(parametersOf(...nets), { lr, betas });
   }
   protected rmsprop(lr: number, ...nets: Module[]): RMSprop {
-    return new RMSprop(nets.flatMap((n) => n.parameters()), { lr });
+    return new RMSprop(parametersOf(...nets), { lr });
   }
   /** Instance noise on a discriminator input: σ_t = σ0 · max(0, 1 − t/T). */
   protected dIn(x: Tensor): Tensor {
@@ -151,10 +171,6 @@ export abstract class Method {
     opt.step();
     return loss.item();
   }
-  /** (x, z) pairs for joint discriminators (ALI, VEEGAN). */
-  protected pair(a: Tensor, b: Tensor): Tensor {
-    return cat([a, b], 1);
-  }
 }
 
 /** How a method is listed, configured and built. */
@@ -167,7 +183,7 @@ export interface MethodSpec<O extends z.ZodRawShape = z.ZodRawShape> {
   options: z.ZodObject<O>;
   /** Protocol fields this method overrides (e.g. WGAN's RMSprop learning rate). */
   protocolOverrides?: Partial<Protocol>;
-  create(protocol: Protocol, dim: number, options: z.infer<z.ZodObject<O>>): Method;
+  create(protocol: Protocol, family: Family, options: z.infer<z.ZodObject<O>>): Method;
 }
 
 export function defineMethod<O extends z.ZodRawShape>(spec: MethodSpec<O>): MethodSpec<O> {

@@ -1,7 +1,8 @@
 // EBGAN (Zhao et al. 2017, Eq. 1–2): D is an autoencoder whose reconstruction error is the energy;
 // L_D = D(x) + [m − D(G(z))]⁺, L_G = D(G(z)) (+ the optional pull-away term, Eq. 6).
 import { z } from 'zod';
-import { mlp, type Module } from '../nn/index.js';
+import type { Module } from '../nn/index.js';
+import type { Family } from '../nets/index.js';
 import { type Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
 
@@ -11,9 +12,9 @@ export interface EBGANOptions {
   code: number;
 }
 
-/** Per-sample energy: mean squared reconstruction error of an MLP autoencoder. */
+/** Per-sample energy: mean squared reconstruction error over every dimension of a sample. */
 export function autoencoderEnergy(ae: Module, x: Tensor): Tensor {
-  return ae.forward(x).sub(x).square().mean(1);
+  return ae.forward(x).sub(x).square().flatten(1).mean(1);
 }
 
 export class EBGAN extends Method {
@@ -21,23 +22,26 @@ export class EBGAN extends Method {
   readonly optD;
   constructor(
     p: Protocol,
-    dim: number,
+    family: Family,
     readonly o: EBGANOptions,
   ) {
-    super(p, dim);
-    // encoder dim → hidden → code, decoder code → hidden → dim
-    this.D = this.network('D', mlp(dim, [...p.hidden, o.code, ...[...p.hidden].reverse()], dim));
-    this.optD = this.optimizer('D', this.adam(this.D));
+    super(p, family);
+    this.D = this.network('D', family.autoencoder(o.code));
+    this.optD = this.optimizer('D', this.adam('D', this.D));
   }
   protected update({ real }: StepContext): Losses {
     const x = real();
-    const fake = this.G.forward(this.noise(x.shape[0]));
+    let fake = this.G.forward(this.noise(x.shape[0]));
     const eReal = autoencoderEnergy(this.D, this.dIn(x));
     const eFake = autoencoderEnergy(this.D, this.dIn(fake.detach()));
     const d = this.minimize(this.optD, eReal.mean().add(eFake.rsub(this.o.margin).relu().mean()));
-    let lossG = autoencoderEnergy(this.D, this.dIn(fake)).mean();
-    if (this.o.pullAway > 0) lossG = lossG.add(pullAway(fake).mul(this.o.pullAway));
-    const g = this.minimize(this.optG, lossG);
+    let g = 0;
+    for (let k = 0; k < this.protocol.gSteps; k++) {
+      if (k > 0) fake = this.G.forward(this.noise(x.shape[0]));
+      let lossG = autoencoderEnergy(this.D, this.dIn(fake)).mean();
+      if (this.o.pullAway > 0) lossG = lossG.add(pullAway(fake).mul(this.o.pullAway));
+      g = this.minimize(this.optG, lossG);
+    }
     return { d, g };
   }
   /** Low energy means "real": the heat map shows −energy. */
@@ -47,7 +51,8 @@ export class EBGAN extends Method {
 }
 
 /** Pull-away term (Eq. 6): mean squared cosine similarity between distinct samples of a batch. */
-export function pullAway(s: Tensor): Tensor {
+export function pullAway(samples: Tensor): Tensor {
+  const s = samples.flatten(1);
   const n = s.shape[0];
   const unit = s.div(s.norm(2, 1, true).add(1e-8));
   const cos2 = unit.matmul(unit.T).square();
@@ -66,5 +71,5 @@ export const ebgan = defineMethod({
       code: z.number().int().positive().default(16),
     })
     .strict(),
-  create: (p, dim, o) => new EBGAN(p, dim, o),
+  create: (p, family, o) => new EBGAN(p, family, o),
 });

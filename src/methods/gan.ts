@@ -1,42 +1,35 @@
 // The original GAN (Goodfellow et al. 2014, Algorithm 1), minimax form: G descends
 // log(1 − D(G(z))), whose gradient vanishes when D rejects the samples confidently.
 import { z } from 'zod';
-import type { Module } from '../nn/index.js';
 import { F, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, ganDiscriminatorLoss, type Losses, type Protocol, type StepContext } from './base.js';
+import { AdversarialMethod, type Objective } from './adversarial.js';
+import { defineMethod } from './base.js';
 
-export class GAN extends Method {
-  readonly D: Module;
-  readonly optD;
-  constructor(p: Protocol, dim: number) {
-    super(p, dim);
-    this.D = this.mlpDiscriminator();
-    this.optD = this.optimizer('D', this.adam(this.D));
-  }
-
-  protected update({ real }: StepContext): Losses {
-    const x = real();
-    const fake = this.G.forward(this.noise(x.shape[0]));
-    // D ascends log D(x) + log(1 − D(G(z))).
-    const d = this.minimize(this.optD, ganDiscriminatorLoss(this.D.forward(this.dIn(x)), this.D.forward(this.dIn(fake.detach()))));
-    const g = this.minimize(this.optG, this.generatorLoss(this.D.forward(this.dIn(fake))));
-    return { d, g };
-  }
-
-  /** Minimax: G descends log(1 − D(G(z))) = −softplus(l). */
-  protected generatorLoss(fakeLogits: Tensor): Tensor {
-    return F.softplus(fakeLogits).mean().neg();
-  }
-
-  critic(x: Tensor): Tensor {
-    return this.D.forward(x).sigmoid();
-  }
+/**
+ * The discriminator's loss of the original GAN on logits: −log σ(real) − log(1 − σ(fake)),
+ * i.e. softplus(−real) + softplus(fake), averaged (Goodfellow et al. 2014, Algorithm 1).
+ */
+export function ganDiscriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
+  return F.softplus(realLogits.neg()).mean().add(F.softplus(fakeLogits).mean());
 }
+
+/** The non-saturating generator loss on logits: −log σ(fake) = softplus(−fake), averaged. */
+export function nonSaturatingLoss(fakeLogits: Tensor): Tensor {
+  return F.softplus(fakeLogits.neg()).mean();
+}
+
+/** D ascends log D(x) + log(1 − D(G(z))); G descends log(1 − D(G(z))) = −softplus(l). */
+export const minimaxObjective: Objective = {
+  d: ganDiscriminatorLoss,
+  g: (fake) => F.softplus(fake).mean().neg(),
+  nCritic: 1,
+  score: (out) => out.sigmoid(),
+};
 
 export const gan = defineMethod({
   id: 'gan',
   title: 'GAN (minimax)',
   source: 'Goodfellow et al. 2014, Algorithm 1 (G minimises log(1 − D(G(z))))',
   options: z.object({}).strict(),
-  create: (p, dim) => new GAN(p, dim),
+  create: (p, family) => new AdversarialMethod(p, family, minimaxObjective),
 });

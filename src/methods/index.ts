@@ -13,6 +13,8 @@ import { wgan } from './wgan.js';
 import { wganGp } from './wgan-gp.js';
 
 export * from './base.js';
+export * from './adversarial.js';
+export { ganDiscriminatorLoss, nonSaturatingLoss } from './gan.js';
 
 export const METHODS: Record<string, MethodSpec> = Object.fromEntries(
   [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan].map((m) => [m.id, m as unknown as MethodSpec]),

@@ -3,8 +3,10 @@
 // (double backprop), not the detached approximation. Defaults: k = 5 (their notebook).
 import { z } from 'zod';
 import type { Adam, Module } from '../nn/index.js';
+import type { Family } from '../nets/index.js';
 import { grad, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, ganDiscriminatorLoss, nonSaturatingLoss, type Losses, type Protocol, type StepContext } from './base.js';
+import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+import { ganDiscriminatorLoss, nonSaturatingLoss } from './gan.js';
 
 export interface UnrolledOptions {
   unrollSteps: number;
@@ -15,12 +17,12 @@ export class UnrolledGAN extends Method {
   readonly optD: Adam;
   constructor(
     p: Protocol,
-    dim: number,
+    family: Family,
     readonly o: UnrolledOptions,
   ) {
-    super(p, dim);
-    this.D = this.mlpDiscriminator();
-    this.optD = this.optimizer('D', this.adam(this.D));
+    super(p, family);
+    this.D = this.network('D', family.discriminator());
+    this.optD = this.optimizer('D', this.adam('D', this.D));
   }
 
   private discriminatorLoss(x: Tensor, fake: Tensor): Tensor {
@@ -29,10 +31,18 @@ export class UnrolledGAN extends Method {
 
   protected update({ real }: StepContext): Losses {
     const x = real();
-    const z0 = this.noise(x.shape[0]);
+    let z0 = this.noise(x.shape[0]);
     const d = this.minimize(this.optD, this.discriminatorLoss(x, this.G.forward(z0).detach()));
+    let g = 0;
+    for (let k = 0; k < this.protocol.gSteps; k++) {
+      if (k > 0) z0 = this.noise(x.shape[0]);
+      g = this.generatorStep(x, z0);
+    }
+    return { d, g };
+  }
 
-    // θ_0 = current D weights; θ_{k+1} = θ_k − Adam step on f(θ_k, G), kept in the graph (Eq. 9).
+  /** θ_0 = current D weights; θ_{k+1} = θ_k − Adam step on f(θ_k, G), kept in the graph (Eq. 9). */
+  private generatorStep(x: Tensor, z0: Tensor): number {
     const names = this.D.namedParameters().map(([n]) => n);
     let theta = this.D.parameters().map((p) => p.detach().requiresGrad_(true));
     const state = this.optD.stateDict();
@@ -50,8 +60,7 @@ export class UnrolledGAN extends Method {
       theta = theta.map((th, i) => th.sub(m[i].div(1 - b1 ** t).div(v[i].div(1 - b2 ** t).add(1e-16).sqrt().add(eps)).mul(lr)));
     }
     // G's non-saturating loss against the unrolled discriminator f(θ_K, G).
-    const g = this.minimize(this.optG, at(theta, () => nonSaturatingLoss(this.D.forward(this.dIn(fake)))));
-    return { d, g };
+    return this.minimize(this.optG, at(theta, () => nonSaturatingLoss(this.D.forward(this.dIn(fake)))));
   }
 
   critic(x: Tensor): Tensor {
@@ -64,5 +73,5 @@ export const unrolled = defineMethod({
   title: 'Unrolled GAN',
   source: 'Metz et al. 2017, Eq. 7–11 (k = 5 Adam steps unrolled; gradients flow through the updates)',
   options: z.object({ unrollSteps: z.number().int().min(0).default(5) }).strict(),
-  create: (p, dim, o) => new UnrolledGAN(p, dim, o),
+  create: (p, family, o) => new UnrolledGAN(p, family, o),
 });

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { Adam, type Module } from '../nn/index.js';
 import { grad, rand, type Tensor } from '../torch/index.js';
-import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
+import { AdversarialMethod } from './adversarial.js';
+import { defineMethod } from './base.js';
+import { wassersteinLosses } from './wgan.js';
 
 export interface WGANGPOptions {
   nCritic: number;
@@ -16,45 +18,15 @@ export interface WGANGPOptions {
   beta2: number;
 }
 
-/** λ · E[(‖∇x̂ D(x̂)‖₂ − 1)²] with x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1] per sample. */
+/**
+ * λ · E[(‖∇x̂ D(x̂)‖₂ − 1)²] with x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1] per sample; the norm runs over
+ * every non-batch dimension (ε is [n, 1] for points, [n, 1, 1, 1] for images).
+ */
 export function gradientPenalty(D: Module, real: Tensor, fake: Tensor, lambda: number): Tensor {
-  const eps = rand([real.shape[0], 1]);
+  const eps = rand([real.shape[0], ...real.shape.slice(1).map(() => 1)]);
   const xhat = real.mul(eps).add(fake.mul(eps.rsub(1))).detach().requiresGrad_(true);
   const [g] = grad(D.forward(xhat).sum(), xhat, { createGraph: true });
-  return g!.norm(2, 1).sub(1).square().mean().mul(lambda);
-}
-
-export class WGANGP extends Method {
-  readonly D: Module;
-  readonly optD: Adam;
-  constructor(
-    p: Protocol,
-    dim: number,
-    readonly o: WGANGPOptions,
-  ) {
-    super(p, dim);
-    this.D = this.mlpDiscriminator();
-    const adam = (m: Module) => new Adam(m.parameters(), { lr: o.lr, betas: [o.beta1, o.beta2] });
-    this.optD = this.optimizer('D', adam(this.D));
-    this.optimizer('G', adam(this.G));
-  }
-  protected update({ real }: StepContext): Losses {
-    let d = 0;
-    let gp = 0;
-    for (let i = 0; i < this.o.nCritic; i++) {
-      const x = this.dIn(real());
-      const fake = this.dIn(this.G.forward(this.noise(x.shape[0])).detach());
-      const penalty = gradientPenalty(this.D, x, fake, this.o.lambda);
-      gp = penalty.item();
-      d = this.minimize(this.optD, this.D.forward(fake).mean().sub(this.D.forward(x).mean()).add(penalty));
-    }
-    const fake = this.G.forward(this.noise(this.protocol.batchSize));
-    const g = this.minimize(this.optG, this.D.forward(this.dIn(fake)).mean().neg());
-    return { d, g, gp };
-  }
-  critic(x: Tensor): Tensor {
-    return this.D.forward(x);
-  }
+  return g!.flatten(1).norm(2, 1).sub(1).square().mean().mul(lambda);
 }
 
 export const wganGp = defineMethod({
@@ -70,5 +42,11 @@ export const wganGp = defineMethod({
       beta2: z.number().min(0).max(1).default(0.9),
     })
     .strict(),
-  create: (p, dim, o) => new WGANGP(p, dim, o),
+  create: (p, family, o: WGANGPOptions) =>
+    new AdversarialMethod(p, family, {
+      ...wassersteinLosses,
+      nCritic: o.nCritic,
+      penalty: (D, real, fake) => gradientPenalty(D, real, fake, o.lambda),
+      optimizer: (net) => new Adam(net.parameters(), { lr: o.lr, betas: [o.beta1, o.beta2] }),
+    }),
 });

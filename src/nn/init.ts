@@ -1,5 +1,5 @@
-// torch.nn.init: in-place initialisers (never recorded by autograd).
-import type { Tensor } from '../torch/index.js';
+// torch.nn.init: in-place initialisers, run without autograd (as torch.nn.init does under no_grad).
+import { noGrad, type Tensor } from '../torch/index.js';
 
 export function fans(t: Tensor): { fanIn: number; fanOut: number } {
   const s = t.shape;
@@ -23,19 +23,19 @@ export function gain(nonlinearity: Nonlinearity, param = 0.01): number {
   }
 }
 
-export const zeros_ = (t: Tensor) => t.zero_();
-export const constant_ = (t: Tensor, v: number) => t.fill_(v);
-export const normal_ = (t: Tensor, mean = 0, std = 1) => t.normal_(mean, std);
-export const uniform_ = (t: Tensor, a = 0, b = 1) => t.uniform_(a, b);
+export const zeros_ = (t: Tensor) => noGrad(() => t.zero_());
+export const constant_ = (t: Tensor, v: number) => noGrad(() => t.fill_(v));
+export const normal_ = (t: Tensor, mean = 0, std = 1) => noGrad(() => t.normal_(mean, std));
+export const uniform_ = (t: Tensor, a = 0, b = 1) => noGrad(() => t.uniform_(a, b));
 
 export function xavierUniform_(t: Tensor, g = 1): Tensor {
   const { fanIn, fanOut } = fans(t);
   const a = g * Math.sqrt(6 / (fanIn + fanOut));
-  return t.uniform_(-a, a);
+  return uniform_(t, -a, a);
 }
 export function xavierNormal_(t: Tensor, g = 1): Tensor {
   const { fanIn, fanOut } = fans(t);
-  return t.normal_(0, g * Math.sqrt(2 / (fanIn + fanOut)));
+  return normal_(t, 0, g * Math.sqrt(2 / (fanIn + fanOut)));
 }
 export interface KaimingOptions {
   a?: number;
@@ -49,16 +49,16 @@ function kaimingStd(t: Tensor, o: KaimingOptions): number {
 }
 export function kaimingUniform_(t: Tensor, o: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, o);
-  return t.uniform_(-bound, bound);
+  return uniform_(t, -bound, bound);
 }
 export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
-  return t.normal_(0, kaimingStd(t, o));
+  return normal_(t, 0, kaimingStd(t, o));
 }
 /** PyTorch's default for Linear and Conv layers: kaiming_uniform(a=√5) weights, U(±1/√fan_in) bias. */
 export function pytorchDefault_(weight: Tensor, bias: Tensor | null): void {
   kaimingUniform_(weight, { a: Math.sqrt(5) });
   if (bias) {
     const bound = 1 / Math.sqrt(fans(weight).fanIn);
-    bias.uniform_(-bound, bound);
+    uniform_(bias, -bound, bound);
   }
 }

@@ -27,6 +27,7 @@ export interface Conv2dOptions {
   padding?: number;
   bias?: boolean;
 }
+type Pair = number | [number, number];
 export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
@@ -50,8 +51,9 @@ export class ConvTranspose2d extends Module {
   bias: Tensor | null;
   readonly stride: number;
   readonly padding: number;
-  readonly outputPadding: number;
-  constructor(inChannels: number, outChannels: number, kernelSize: number, o: Conv2dOptions & { outputPadding?: number } = {}) {
+  /** Extra rows and columns on the output (one value, or [height, width]): picks the output size. */
+  readonly outputPadding: Pair;
+  constructor(inChannels: number, outChannels: number, kernelSize: number, o: Conv2dOptions & { outputPadding?: Pair } = {}) {
     super();
     this.stride = o.stride ?? 1;
     this.padding = o.padding ?? 0;

@@ -30,21 +30,36 @@ export abstract class Module {
   namedChildren(): [string, Module][] {
     return [...this.children];
   }
-  *modules(): Generator<Module> {
+  /** This module and every submodule, each once even when shared. */
+  *modules(seen = new Set<Module>()): Generator<Module> {
+    if (seen.has(this)) return;
+    seen.add(this);
     yield this;
-    for (const c of this.children.values()) yield* c.modules();
+    for (const c of this.children.values()) yield* c.modules(seen);
   }
+  /**
+   * Every parameter once, under the first name that reaches it: a module or tensor shared by two
+   * submodules (a classifier head on a discriminator's body) is one set of parameters, as in PyTorch.
+   */
   namedParameters(prefix = ''): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    return this.allNamedParameters(prefix).filter(([, t]) => !seen.has(t) && seen.add(t));
+  }
+  private allNamedParameters(prefix: string): [string, Tensor][] {
     const out: [string, Tensor][] = [...this.params].map(([n, t]) => [prefix + n, t]);
-    for (const [n, c] of this.children) out.push(...c.namedParameters(`${prefix}${n}.`));
+    for (const [n, c] of this.children) out.push(...c.allNamedParameters(`${prefix}${n}.`));
     return out;
   }
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
   namedBuffers(prefix = ''): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    return this.allNamedBuffers(prefix).filter(([, t]) => !seen.has(t) && seen.add(t));
+  }
+  private allNamedBuffers(prefix: string): [string, Tensor][] {
     const out: [string, Tensor][] = [...this.buffers].map(([n, t]) => [prefix + n, t]);
-    for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
+    for (const [n, c] of this.children) out.push(...c.allNamedBuffers(`${prefix}${n}.`));
     return out;
   }
   numParameters(): number {

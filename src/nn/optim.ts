@@ -1,6 +1,6 @@
 // torch.optim: Adam, RMSprop, SGD with momentum. Each update is one fused native call over all
 // parameters, following PyTorch's formulas (torch/optim/*.py), so numbers match PyTorch's.
-import { N } from '../torch/native.js';
+import { N, type Handle } from '../torch/native.js';
 import { keep, noGrad, type Tensor, zerosLike } from '../torch/index.js';
 
 export interface OptimizerState {
@@ -18,6 +18,11 @@ export abstract class Optimizer {
   constructor(params: Iterable<Tensor>, bufferNames: string[]) {
     this.params = [...params];
     if (this.params.length === 0) throw new Error(`${this.constructor.name}: got an empty parameter list`);
+    // torch.optim refuses this too: a parameter listed twice would be stepped twice per step().
+    const handles = new Set(this.params.map((p) => p.h));
+    if (handles.size !== this.params.length) {
+      throw new Error(`${this.constructor.name}: a parameter appears more than once in the list; pass each tensor once (Module.parameters() already drops shared duplicates; parametersOf(...modules) does across modules)`);
+    }
     for (const name of bufferNames) this.buffers[name] = this.params.map((p) => keep(noGrad(() => zerosLike(p))));
   }
   abstract step(): void;
@@ -28,10 +33,10 @@ export abstract class Optimizer {
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;
   }
-  protected h(name: string): unknown[] {
+  protected h(name: string): Handle[] {
     return this.buffers[name].map((t) => t.h);
   }
-  protected get paramHandles(): unknown[] {
+  protected get paramHandles(): Handle[] {
     return this.params.map((p) => p.h);
   }
 
@@ -48,7 +53,7 @@ export abstract class Optimizer {
         if (src.shape.join() !== t.shape.join()) {
           throw new Error(`${this.constructor.name}.loadStateDict: '${i}.${name}' has shape [${src.shape}], expected [${t.shape}]`);
         }
-        t.copy_(src);
+        noGrad(() => t.copy_(src));
       });
     }
     this.step_ = Number(state.meta.step ?? 0);
@@ -173,7 +178,14 @@ export class SGD extends Optimizer {
   }
 }
 
+/** The parameters of several modules, each tensor once (a module shared by two networks counts once). */
+export function parametersOf(...modules: { parameters(): Tensor[] }[]): Tensor[] {
+  return [...new Set(modules.flatMap((m) => m.parameters()))];
+}
+
 /** WGAN's weight clipping (Arjovsky et al. 2017, Algorithm 1): every parameter into [-c, c]. */
 export function clipWeights(params: Iterable<Tensor>, c: number): void {
-  for (const p of params) p.clamp_(-c, c);
+  noGrad(() => {
+    for (const p of params) p.clamp_(-c, c);
+  });
 }

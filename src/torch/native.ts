@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url';
 /** An opaque libtorch tensor owned by the binding. */
 export type Handle = { readonly __libtorchTensor: unique symbol };
 
-// The binding's functions are listed in native/ops.cc; their argument checks live there.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Native = Record<string, (...args: any[]) => any>;
+// The binding's functions and their TypeScript signatures, generated from native/*.cc
+// (scripts/gen-native-types.mjs): calling an op that does not exist, or with the wrong argument
+// types, fails the build.
+import type { NativeOps } from './native-ops.js';
+export type Native = NativeOps;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -73,7 +73,7 @@ export class Tensor {
     return N.shape(this.h);
   }
   get dtype(): DType {
-    return N.dtype(this.h);
+    return N.dtype(this.h) as DType;
   }
   get device(): string {
     return N.device(this.h);

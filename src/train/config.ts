@@ -1,7 +1,8 @@
 // One typed, validated run configuration: method, data, protocol, loop. Defaults are the pinned
 // synthetic protocol (PROTOCOLS.md); everything is overridable.
 import { z } from 'zod';
-import { DATASETS, loadDataset, type Dataset } from '../data/index.js';
+import { DATASETS, loadDataset, type DataShape, type Dataset } from '../data/index.js';
+import { familyFor } from '../nets/index.js';
 import { getMethod, ProtocolSchema, type Method } from '../methods/index.js';
 import { Trainer } from './trainer.js';
 import { manualSeed } from '../torch/index.js';
@@ -36,8 +37,9 @@ export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 /** Latent size per dataset when not given: 2 for the 2D sets, 16 for 1200-D (our choice, documented). */
-function latentFor(dim: number): number {
-  return dim <= 2 ? 2 : 16;
+function latentFor(shape: DataShape): number {
+  if (shape.kind === 'image') return 256; // small-d (PROTOCOLS.md)
+  return shape.dim <= 2 ? 2 : 16;
 }
 
 export interface Run {
@@ -59,9 +61,9 @@ export function buildRun(input: RunConfigInput): Run {
   }
   manualSeed(config.seed);
   const data = loadDataset(config.dataset);
-  const protocol = ProtocolSchema.parse({ latentDim: latentFor(data.dim), ...spec.protocolOverrides, ...config.protocol });
+  const protocol = ProtocolSchema.parse({ latentDim: latentFor(data.shape), ...spec.protocolOverrides, ...config.protocol });
   const resolved: RunConfig = { ...config, methodOptions: options.data as Record<string, number | boolean>, protocol };
-  const method = spec.create(protocol, data.dim, options.data);
+  const method = spec.create(protocol, familyFor(data.shape, protocol.nets, protocol.hidden), options.data);
   const trainer = new Trainer(method, data, {
     steps: config.steps,
     seed: config.seed,

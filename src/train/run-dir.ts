@@ -44,7 +44,7 @@ export function finishRun(run: Run, dir: string, report: ModeReport | null, extr
     manualSeed(evalSeed(run.config.seed));
     const samples = run.method.sample(run.config.evalSamples);
     writeSamplesCsv(join(dir, FILES.samples), samples);
-    if (run.data.dim === 2) writePlots(run, dir, samples);
+    if (run.data.shape.kind === 'points' && run.data.shape.dim === 2) writePlots(run, dir, samples);
   });
 }
 

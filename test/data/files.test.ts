@@ -56,7 +56,7 @@ describe('reading points', () => {
   });
   it('user data with modes gives a dataset with a target', () => {
     const d = loadDataset({ data: file('pts.csv', '0,0\n1,1\n'), modes: file('m.csv', '0,0\n1,1\n'), sigma: '0.1' });
-    expect(d.dim).toBe(2);
+    expect(d.shape).toEqual({ kind: 'points', dim: 2 });
     expect(d.target!.sigmas).toEqual([0.1, 0.1]);
     expect(() => loadDataset({ data: file('p2.csv', '0,0\n'), modes: file('m3.csv', '0,0,0\n'), sigma: '1' })).toThrow(/m3\.csv, line 1: 3 columns but the data has dimension 2/);
   });

@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { Lambda, Linear, type Module } from '../../src/nn/index.js';
 import { METHODS, ProtocolSchema, type Losses, type Method } from '../../src/methods/index.js';
-import { manualSeed, scope, tensor, type Tensor } from '../../src/torch/index.js';
+import { MLPFamily } from '../../src/nets/index.js';
+import { cat, manualSeed, noGrad, scope, tensor, type Tensor } from '../../src/torch/index.js';
+
+/** The synthetic protocol's MLP networks on 2D points, `hidden` wide. */
+const points2d = (hidden: number[]) => new MLPFamily(2, hidden);
 
 const sp = (x: number) => Math.log1p(Math.exp(x)); // softplus
 const REAL = [[1, 0], [2, 0]];
@@ -15,15 +19,23 @@ const Z = [[1, 2], [0, 1]];
 
 function linear(weights: number[][], bias?: number[]): Linear {
   const l = new Linear(weights[0].length, weights.length);
-  l.weight.copy_(tensor(weights));
-  l.bias!.copy_(tensor(bias ?? weights.map(() => 0)));
+  noGrad(() => {
+    l.weight.copy_(tensor(weights));
+    l.bias!.copy_(tensor(bias ?? weights.map(() => 0)));
+  });
   return l;
+}
+
+/** A linear joint discriminator on the concatenated pair, (x, z) or (z, x) as the method orders it. */
+function joint(weights: number[][], zFirst: boolean): Linear & { score(x: Tensor, z: Tensor): Tensor } {
+  const l = linear(weights);
+  return Object.assign(l, { score: (x: Tensor, z: Tensor) => l.forward(cat(zFirst ? [z, x] : [x, z], 1)) });
 }
 
 /** Runs one step of `id` with the given networks replaced. */
 function stepWith(id: string, nets: Record<string, Module>, options: Record<string, number> = {}): Losses {
   manualSeed(0);
-  const method = METHODS[id].create(ProtocolSchema.parse({ hidden: [4], batchSize: 2 }), 2, METHODS[id].options.parse(options)) as Method;
+  const method = METHODS[id].create(ProtocolSchema.parse({ hidden: [4], batchSize: 2 }), points2d([4]), METHODS[id].options.parse(options)) as Method;
   const fake = tensor(FAKE, { requiresGrad: true });
   const swap = method as unknown as Record<string, unknown>;
   swap.G = new Lambda('fixed', () => fake);
@@ -77,12 +89,12 @@ describe('loss terms by hand', () => {
     expect(l.k).toBeCloseTo(0.001 * (0.5 * 0.375 - 0.125), 9);
   });
   it('ali: joint discriminator on (x, E(x)) vs (G(z), z)', () => {
-    const l = stepWith('ali', { D: linear([[1, 0, 0, 0]]), E: linear([[0, 0], [0, 0]]) });
+    const l = stepWith('ali', { D: joint([[1, 0, 0, 0]], false), E: linear([[0, 0], [0, 0]]) });
     expect(l.d).toBeCloseTo((sp(-1) + sp(-2)) / 2 + (sp(-1) + sp(0)) / 2, 6);
     expect(l.g).toBeCloseTo((sp(1) + sp(2)) / 2 + (sp(1) + sp(0)) / 2, 6);
   });
   it('veegan: D on (z, x), ℓ2 reconstruction of z', () => {
-    const l = stepWith('veegan', { D: linear([[0, 0, 1, 0]]), F: linear([[0, 0], [0, 0]]) });
+    const l = stepWith('veegan', { D: joint([[0, 0, 1, 0]], true), F: linear([[0, 0], [0, 0]]) });
     expect(l.d).toBeCloseTo((sp(1) + sp(0)) / 2 + (sp(1) + sp(2)) / 2, 6);
     expect(l.rec).toBeCloseTo((5 + 1) / 2, 6); // F(G(z)) = 0, so ‖z‖² averaged
     expect(l.g).toBeCloseTo(-0.5 - 1.5 + 3, 6);
@@ -98,7 +110,7 @@ describe('unrolling is real', () => {
   function gGrad(k: number): number[] {
     manualSeed(7);
     const spec = METHODS.unrolled;
-    const m = spec.create(ProtocolSchema.parse({ hidden: [8], batchSize: 16 }), 2, spec.options.parse({ unrollSteps: k })) as Method;
+    const m = spec.create(ProtocolSchema.parse({ hidden: [8], batchSize: 16 }), points2d([8]), spec.options.parse({ unrollSteps: k })) as Method;
     manualSeed(8);
     const real = tensor(Array.from({ length: 16 }, (_, i) => [Math.cos(i), Math.sin(i)]));
     const z: Tensor = tensor(Array.from({ length: 16 }, (_, i) => [i / 8 - 1, (i % 4) / 2 - 1]));
@@ -121,7 +133,7 @@ describe('weight averaging (protocol.ema)', () => {
   it('G_ema = d·G_ema + (1 − d)·G after each step, and sampling uses it', () => {
     manualSeed(0);
     const spec = METHODS.nsgan;
-    const m = spec.create(ProtocolSchema.parse({ hidden: [4], batchSize: 8, ema: 0.5 }), 2, spec.options.parse({})) as Method;
+    const m = spec.create(ProtocolSchema.parse({ hidden: [4], batchSize: 8, ema: 0.5 }), points2d([4]), spec.options.parse({})) as Method;
     const before = m.G.parameters()[0].toNumbers();
     scope(() => m.step({ real: () => tensor([[1, 0], [0, 1]]), iteration: 0 }));
     const after = m.G.parameters()[0].toNumbers();
@@ -141,7 +153,7 @@ describe('instance noise', () => {
   it('σ_t = σ0·(1 − t/T) on D inputs, gone after T steps', () => {
     manualSeed(0);
     const spec = METHODS.gan;
-    const m = spec.create(ProtocolSchema.parse({ hidden: [4], instanceNoise: 1, instanceNoiseSteps: 10 }), 2, {}) as Method;
+    const m = spec.create(ProtocolSchema.parse({ hidden: [4], instanceNoise: 1, instanceNoiseSteps: 10 }), points2d([4]), {}) as Method;
     const dIn = (iteration: number) => {
       (m as unknown as { iteration: number }).iteration = iteration;
       return scope(() => (m as unknown as { dIn: (x: Tensor) => Tensor }).dIn(tensor(new Array(4000).fill([0, 0]))).std([0, 1]).item());

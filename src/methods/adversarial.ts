@@ -1,0 +1,88 @@
+// The adversarial loop that every objective shares (the loss as a slot, as PyTorch StudioGAN and
+// mmgeneration keep it): n_critic discriminator updates, then `gSteps` generator updates.
+// gan, nsgan, lsgan, wgan, wgan-gp and pacgan are this loop with another objective or packing;
+// wrappers (packing here, instance noise in Method.dIn, later the lens) compose with any objective.
+import type { Module, Optimizer } from '../nn/index.js';
+import type { Tensor } from '../torch/index.js';
+import type { Family } from '../nets/index.js';
+import { Method, type Losses, type Protocol, type StepContext } from './base.js';
+
+export interface Objective {
+  /** D's loss from its outputs on a real and a generated batch. */
+  d(real: Tensor, fake: Tensor): Tensor;
+  /** G's loss from D's outputs on generated samples. */
+  g(fake: Tensor): Tensor;
+  /** A term added to D's loss that needs D itself (WGAN-GP's gradient penalty), on D's inputs. */
+  penalty?(D: Module, real: Tensor, fake: Tensor): Tensor;
+  /** Applied after every D update (WGAN's weight clipping). */
+  constrain?(D: Module): void;
+  /** D updates per generator update. */
+  nCritic: number;
+  /** D's output as "higher is more real" for heat maps (σ for logits). */
+  score(out: Tensor): Tensor;
+  /** The optimizer for a network when the objective's paper fixes one (WGAN: RMSprop 5e-5). */
+  optimizer?(net: Module): Optimizer;
+}
+
+/**
+ * Packs of m samples: [m·n, ...] → [n, m·features] for points, [n, m·c, h, w] for images
+ * (consecutive samples form one pack; PacGAN §3).
+ */
+export function pack(x: Tensor, m: number): Tensor {
+  if (m === 1) return x;
+  const [, first, ...rest] = x.shape;
+  return x.reshape(-1, first * m, ...rest);
+}
+
+export class AdversarialMethod extends Method {
+  readonly D: Module;
+  readonly optD: Optimizer;
+  constructor(
+    p: Protocol,
+    family: Family,
+    readonly objective: Objective,
+    /** Samples per discriminator input (PacGAN's m; 1 is an ordinary GAN). */
+    readonly packing = 1,
+  ) {
+    super(p, family);
+    this.D = this.network('D', family.discriminator({ packing }));
+    this.optD = this.optimizer('D', objective.optimizer?.(this.D) ?? this.adam('D', this.D));
+    if (objective.optimizer) this.optimizer('G', objective.optimizer(this.G));
+  }
+
+  protected update({ real }: StepContext): Losses {
+    const ob = this.objective;
+    const m = this.packing;
+    const n = this.protocol.batchSize * m;
+    const losses: Losses = {};
+    let fake!: Tensor;
+    for (let i = 0; i < ob.nCritic; i++) {
+      const x = real(n);
+      fake = this.G.forward(this.noise(x.shape[0]));
+      const xIn = pack(this.dIn(x), m);
+      const fakeIn = pack(this.dIn(fake.detach()), m);
+      let loss = ob.d(this.D.forward(xIn), this.D.forward(fakeIn));
+      if (ob.penalty) {
+        const penalty = ob.penalty(this.D, xIn, fakeIn);
+        losses.gp = penalty.item();
+        loss = loss.add(penalty);
+      }
+      losses.d = this.minimize(this.optD, loss);
+      ob.constrain?.(this.D);
+    }
+    for (let k = 0; k < this.protocol.gSteps; k++) {
+      // With one D update, G's first update reuses the batch D just judged (as the papers' code
+      // does); after several critic updates, and for every further G update, a fresh batch.
+      if (k > 0 || ob.nCritic > 1) fake = this.G.forward(this.noise(n));
+      losses.g = this.minimize(this.optG, ob.g(this.D.forward(pack(this.dIn(fake), m))));
+    }
+    return losses;
+  }
+
+  /** D's score of single points: a pack of m copies of x, as D sees a point on its own. */
+  critic(x: Tensor): Tensor {
+    const copies = this.packing === 1 ? x : x.repeat(1, this.packing, ...x.shape.slice(2).map(() => 1));
+    return this.objective.score(this.D.forward(copies));
+  }
+}
+
