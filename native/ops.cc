@@ -261,6 +261,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   OP(linear, torch::linear(T(0), T(1), OT(2)));
   OP(cdist, torch::cdist(T(0), T(1), D(2)));
   OP(eigh, torch::linalg_eigh(T(0), "L"));
+  OP(eigvalsh, torch::linalg_eigvalsh(T(0), "L"));
   OP(cholesky, torch::linalg_cholesky(T(0)));
   OP(inverse, torch::linalg_inv(T(0)));
 
@@ -271,6 +272,9 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   OP(avgPool2d, torch::avg_pool2d(T(0), IL(1), IL(2), IL(3)));
   OP(batchNorm, torch::batch_norm(T(0), OT(1), OT(2), OT(3), OT(4), B(5), D(6), D(7), true));
   OP(dropout, torch::dropout(T(0), D(1), B(2)));
+  OP(constantPad, torch::constant_pad_nd(T(0), IL(1), D(2)));
+  OP(pixelShuffle, torch::pixel_shuffle(T(0), I(1)));
+  OP(interpolateBilinear, torch::upsample_bilinear2d(T(0), IL(1), B(2)));
 
   // losses
   OP(bceWithLogits, torch::binary_cross_entropy_with_logits(T(0), T(1), OT(2), {}, RED(3)));

@@ -127,8 +127,8 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
       log(`[${done}/${jobs.length}] ${cell.method} on ${cell.dataset}, seed ${seed}: FAILED: ${result.message}`);
     } else {
       const r = result as RunResult;
-      cell.runs.push({ seed, report: r.report, seconds: r.seconds, stepsPerSecond: r.stepsPerSecond });
-      const rep = r.report!;
+      cell.runs.push({ seed, report: r.report as ModeReport, seconds: r.seconds, stepsPerSecond: r.stepsPerSecond });
+      const rep = r.report as ModeReport;
       log(`[${done}/${jobs.length}] ${cell.method} on ${cell.dataset}, seed ${seed}: ${rep.modes}/${rep.modes_max} modes, ${(100 * rep.high_quality).toFixed(1)}% HQ, ${r.stepsPerSecond.toFixed(0)} steps/s`);
     }
   });

@@ -8,10 +8,17 @@ import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.j
 import { METHODS, parseOption } from '../methods/index.js';
 import { NETWORKS } from '../nets/index.js';
 import { modeMetrics } from '../metrics/modes.js';
+import { describeReport } from '../metrics/report.js';
 import { benchSynthetic, summarize } from '../bench/synthetic.js';
-import { engineInfo, keep, scope, tensor } from '../torch/index.js';
+import { engineInfo, keep, manualSeed, scope, tensor } from '../torch/index.js';
 import { trainToDir } from '../train/run.js';
-import { evaluateRun } from '../train/run-dir.js';
+import { evaluatorPaths, trainEvaluator } from '../evaluator/mnist-cnn.js';
+import { PRESETS } from '../train/presets.js';
+import { evaluateRun, loadRun, writeSamplesCsv } from '../train/run-dir.js';
+import { writeNpy } from '../data/files.js';
+import { imageGrid } from '../report/images.js';
+import { writePng } from '../report/raster.js';
+import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
 
 const int = (name: string) => (v: string) => {
@@ -73,16 +80,19 @@ program
   .command('train')
   .description('train one method on one dataset and write a run folder')
   .requiredOption('--method <id>', `one of ${Object.keys(METHODS).join(', ')}`)
-  .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture').choices([...DATASETS]).default('ring'))
+  .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture or an MNIST-family image set').choices([...DATASETS]).default('ring'))
+  .addOption(new Option('--preset <name>', 'an image protocol: networks, optimizers, batch, prior, budget (explicit flags win)').choices(Object.keys(PRESETS)))
+  .option('--fixed-triples <n>', 'Stacked-MNIST from a fixed set of n triples (the veegan preset: 128000)', int('--fixed-triples'))
+  .option('--confidence <p>', "the counting classifier's top probability for the confident-mode count", num('--confidence'))
   .option('--data <file>', "your own points (.csv or .npy) instead of --dataset")
   .option('--modes <file>', 'mode centres of your data (.csv or .npy), for the mode metrics')
   .option('--sigma <s>', 'σ of your modes: one number, one per mode (comma-separated), or a file')
   .option('--threshold <k>', 'high quality = within k·σ of the nearest mode (3 for 2D, 10 for 1200-D)', num('--threshold'))
-  .option('--steps <n>', 'generator steps', int('--steps'), 5000)
+  .option('--steps <n>', "generator steps (default 5000, or the preset's budget)", int('--steps'))
   .option('--seed <n>', 'random seed', int('--seed'), 1)
   .option('--out <dir>', 'run folder', '')
-  .option('--eval-every <n>', 'evaluate modes and HQ every n steps', int('--eval-every'), 1000)
-  .option('--eval-samples <n>', 'samples per evaluation', int('--eval-samples'), 2500)
+  .option('--eval-every <n>', 'evaluate the mode metrics every n steps (default 1000, or the preset)', int('--eval-every'))
+  .option('--eval-samples <n>', 'samples per evaluation (default 2500, or the preset)', int('--eval-samples'))
   .option('--checkpoint-every <n>', 'checkpoint every n steps', int('--checkpoint-every'), 5000)
   .option('--hidden <widths>', 'hidden widths of every MLP, e.g. 128,128')
   .option('--latent-dim <n>', 'latent size', int('--latent-dim'))
@@ -126,7 +136,9 @@ program
     const config = {
       method: o.method,
       methodOptions: o.opt ?? {},
-      dataset: o.data ? { data: o.data, modes: o.modes, sigma: o.sigma, threshold: o.threshold } : { name: o.dataset, threshold: o.threshold },
+      dataset: o.data ? { data: o.data, modes: o.modes, sigma: o.sigma, threshold: o.threshold } : { name: o.dataset, threshold: o.threshold, fixedTriples: o.fixedTriples },
+      preset: o.preset,
+      confidence: o.confidence,
       protocol,
       steps: o.steps,
       seed: o.seed,
@@ -137,11 +149,7 @@ program
     const result = trainToDir(config, out, o.quiet || o.json ? undefined : (run) => attachProgress(run));
     if (o.json) return console.log(JSON.stringify(result.report));
     const r = result.report;
-    console.log(
-      r
-        ? `${o.method}: ${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})`
-        : `${o.method}: trained (no known modes, so no mode metrics)`,
-    );
+    console.log(r ? `${o.method}: ${describeReport(r)}` : `${o.method}: trained (no known modes, so no mode metrics)`);
     console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${out}/ (${readdirSync(out).join(', ')})`);
   });
 
@@ -153,7 +161,30 @@ program
   .action((dir, o) => {
     const r = evaluateRun(dir);
     if (o.json) return console.log(JSON.stringify(r));
-    console.log(r ? `${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})` : 'no known modes');
+    console.log(r ? describeReport(r) : 'no known modes');
+  });
+
+program
+  .command('sample')
+  .argument('<run>', 'a run folder written by gantry train')
+  .description("draw samples from a run's generator (its weight average when the run used --ema)")
+  .option('--n <n>', 'how many', int('--n'), 64)
+  .option('--seed <n>', 'random seed of the latent codes', int('--seed'), 0)
+  .option('--out <file>', 'a PNG grid for images, a CSV for points; .npy writes the raw samples', '')
+  .action((dir, o) => {
+    if (o.n < 1) throw new Error('invalid --n: must be at least 1');
+    const run = loadRun(dir);
+    const out = o.out || join(dir, run.data.shape.kind === 'image' ? 'sample.png' : 'sample.csv');
+    scope(() => {
+      manualSeed(o.seed);
+      const x = run.method.sample(o.n);
+      if (extname(out).toLowerCase() === '.npy') writeNpy(out, Float32Array.from(x.toNumbers()), x.shape);
+      else if (run.data.shape.kind === 'image') {
+        if (extname(out).toLowerCase() !== '.png') throw new Error(`invalid --out ${out}: image samples are written as .png (a grid) or .npy`);
+        writePng(out, imageGrid(x, Math.ceil(Math.sqrt(o.n))));
+      } else writeSamplesCsv(out, x);
+    });
+    console.log(`wrote ${o.n} samples of ${run.config.method} (${dir}) to ${out}`);
   });
 
 program
@@ -184,6 +215,21 @@ program
     );
     if (o.json) return console.log(JSON.stringify(r));
     console.log(`${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})`);
+  });
+
+const evaluator = program.command('evaluator').description('the classifier that counts modes and gives the MNIST-family features');
+evaluator
+  .command('train')
+  .description("train PacGAN's MNIST CNN deterministically and write models/<dataset>-cnn.safetensors with its hash")
+  .addOption(new Option('--dataset <name>', 'training data').choices(['mnist', 'fashion-mnist']).default('mnist'))
+  .option('--epochs <n>', 'passes over the 60,000 training images', int('--epochs'), 10)
+  .option('--seed <n>', 'random seed (initialisation, shuffling, dropout)', int('--seed'), 1)
+  .option('--batch-size <n>', 'minibatch size', int('--batch-size'), 128)
+  .option('--out <dir>', 'folder for the weights and record (default: the package models/ folder)')
+  .action((o) => {
+    if (o.epochs < 1 || o.batchSize < 1) throw new Error('invalid options: --epochs and --batch-size must be at least 1');
+    const rec = trainEvaluator({ dataset: o.dataset, epochs: o.epochs, seed: o.seed, batchSize: o.batchSize, dir: o.out, log: (s) => console.log(s) });
+    console.log(`${o.dataset} evaluator: ${(100 * rec.test_accuracy).toFixed(2)}% test accuracy, sha256 ${rec.sha256}, ${rec.seconds} s; wrote ${evaluatorPaths(o.dataset, o.out).weights}`);
   });
 
 const bench = program.command('bench').description('benchmarks that rerun the papers under one pinned protocol');

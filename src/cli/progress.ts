@@ -25,7 +25,7 @@ export function attachProgress(run: Run): void {
   trainer.on('eval', ({ step, report }) => {
     if (report) {
       modes = `${report.modes}/${report.modes_max}`;
-      hq = `${(100 * report.high_quality).toFixed(1)}%`;
+      hq = 'high_quality' in report ? `${(100 * report.high_quality).toFixed(1)}%` : `KL ${report.kl.toFixed(2)}`;
     }
     if (!tty) console.error(`step ${step}: modes ${modes}, HQ ${hq}, ${(step / ((performance.now() - t0) / 1000)).toFixed(0)} steps/s`);
   });

@@ -1,7 +1,7 @@
 // Reading a user's points, mode centres and sigmas: CSV (comma, whitespace or semicolon separated,
 // optional header row) and NumPy .npy (float32/float64, 2-D, C order). Every problem names the file
 // and, for CSV, the line.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 
 export class DataFileError extends Error {}
@@ -93,4 +93,17 @@ function checkSigmas(values: number[], modes: number, source: string): number[] 
   if (values.some((v) => !(v > 0) || !Number.isFinite(v))) throw new DataFileError(`${source}: every sigma must be a positive number`);
   if (values.length !== modes) throw new DataFileError(`${source}: ${values.length} sigmas for ${modes} modes (give one, or one per mode)`);
   return values;
+}
+
+/** Writes a float32 tensor as NumPy .npy (version 1.0, C order), readable with numpy.load. */
+export function writeNpy(path: string, data: Float32Array, shape: number[]): void {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  // magic (6) + version (2) + header length (2) + header + '\n', padded to a multiple of 64
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  writeFileSync(path, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
 }

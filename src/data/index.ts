@@ -2,15 +2,20 @@
 // the target that the mode metrics score against.
 import { keep, tensor } from '../torch/index.js';
 import type { ModeTarget } from '../metrics/modes.js';
+import { productModes, uniformModes, type DigitLayout } from '../metrics/digits.js';
 import { GaussianMixture, PointSet, grid, highDim, ring, type Sampler } from './mixture.js';
 import { DataFileError, parseSigma, readPoints } from './files.js';
+import { COMPOSITIONAL_DIGIT_WEIGHTS, IMAGE_DATASETS, imageSampler, type ImageDatasetName } from './images.js';
 import type { DataShape } from './shape.js';
 
 export * from './mixture.js';
 export * from './files.js';
 export * from './shape.js';
+export * from './images.js';
+export * from './mnist.js';
 
-export const DATASETS = ['ring', 'grid', 'highdim'] as const;
+export const MIXTURES = ['ring', 'grid', 'highdim'] as const;
+export const DATASETS = [...MIXTURES, ...IMAGE_DATASETS] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
 export interface DatasetOptions {
@@ -24,6 +29,9 @@ export interface DatasetOptions {
   sigma?: string;
   /** High-quality threshold in σ units (3 for 2D, 10 for 1200-D by default). */
   threshold?: number;
+  /** Stacked-MNIST as the veegan protocol: a fixed set of this many triples (128,000), drawn from `fixedSeed`. */
+  fixedTriples?: number;
+  fixedSeed?: number;
   /** Mixture overrides: the ring's radius, the grid's spacing, σ of a named mixture. */
   radius?: number;
   spacing?: number;
@@ -36,6 +44,14 @@ export interface Dataset {
   shape: DataShape;
   /** Known modes, for the mode metrics; absent for a user's points without --modes. */
   target?: ModeTarget;
+  /**
+   * Modes the counting classifier reads in images: where the digits are, and the data's own
+   * distribution over mode ids (uniform for Stacked-MNIST, the pinned digit weights for
+   * compositional MNIST). Absent for images without digit modes (Fashion-MNIST).
+   */
+  digits?: { layout: DigitLayout; q: number[] };
+  /** Real images the generator never saw (test-set digits), for the real-data row of image tables. */
+  heldOut?: () => Sampler;
 }
 
 export function targetOf(m: GaussianMixture): ModeTarget {
@@ -62,10 +78,25 @@ export function loadDataset(o: DatasetOptions): Dataset {
     };
   }
   const name = o.name ?? 'ring';
+  if ((IMAGE_DATASETS as readonly string[]).includes(name)) return loadImageDataset(name as ImageDatasetName, o);
   let m: GaussianMixture;
   if (name === 'ring') m = ring({ radius: o.radius, sigma: o.mixtureSigma, threshold: o.threshold });
   else if (name === 'grid') m = grid({ spacing: o.spacing, sigma: o.mixtureSigma, threshold: o.threshold });
   else if (name === 'highdim') m = highDim({ sigma: o.mixtureSigma, threshold: o.threshold });
   else throw new Error(`unknown dataset '${name}': use ${DATASETS.join(', ')}, or --data points.csv`);
   return { name, sampler: m, shape: m.shape, target: targetOf(m) };
+}
+
+function loadImageDataset(name: ImageDatasetName, o: DatasetOptions): Dataset {
+  const sampler = imageSampler(name, { fixedTriples: o.fixedTriples, fixedSeed: o.fixedSeed });
+  const digits: Dataset['digits'] =
+    name === 'stacked-mnist' || name === 'color-mnist'
+      ? { layout: 'channels', q: uniformModes(3) }
+      : name === 'compositional-mnist'
+        ? { layout: 'side-by-side', q: productModes(COMPOSITIONAL_DIGIT_WEIGHTS) }
+        : name === 'mnist'
+          ? { layout: 'single', q: uniformModes(1) }
+          : undefined;
+  const heldOut = () => imageSampler(name, { split: 'test' });
+  return { name: o.fixedTriples ? `${name} (${o.fixedTriples} fixed triples)` : name, sampler, shape: sampler.shape, digits, heldOut };
 }

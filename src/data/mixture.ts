@@ -101,7 +101,7 @@ export function grid(o: { side?: number; spacing?: number; sigma?: number; thres
 }
 
 /** A small seeded PRNG (mulberry32) so the 1200-D means do not depend on torch's generator state. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,6 +1,8 @@
 // torch.nn.functional in camelCase. Shape and dtype errors come from libtorch with its message.
 import { N } from './native.js';
-import { type Reduction, Tensor, wrap } from './tensor.js';
+import { type Reduction, Tensor, keep, wrap } from './tensor.js';
+import { cat, tensor, zeros } from './creation.js';
+import { noGrad } from './autograd.js';
 
 const pair = (v: number | readonly number[]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
 
@@ -26,15 +28,82 @@ export interface ConvOptions {
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOptions = {}): Tensor {
   return wrap(N.conv2d(x.h, weight.h, bias?.h ?? null, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1));
 }
-export function convTranspose2d(
-  x: Tensor,
-  weight: Tensor,
-  bias?: Tensor | null,
-  o: ConvOptions & { outputPadding?: number | readonly number[] } = {},
-): Tensor {
-  return wrap(
-    N.convTranspose2d(x.h, weight.h, bias?.h ?? null, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.outputPadding ?? 0), o.groups ?? 1, pair(o.dilation ?? 1)),
-  );
+export type ConvTransposeOptions = ConvOptions & { outputPadding?: number | readonly number[] };
+
+/**
+ * As F.conv_transpose2d. Stride-2 layers on the CPU (every DCGAN generator layer) take the
+ * sub-pixel route: libtorch's CPU transposed convolution is its slow reference path
+ * (aten::slow_conv_transpose2d, 74 % of a small-d step), while one regular convolution with 4× the
+ * output channels (one per output phase) followed by pixel_shuffle runs on oneDNN and gives the
+ * same numbers. GANTRY_CONV_TRANSPOSE=libtorch selects libtorch's path everywhere.
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {
+  const [stride, padding, outputPadding, dilation] = [pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.outputPadding ?? 0), pair(o.dilation ?? 1)];
+  const subPixel =
+    SUBPIXEL && stride[0] === 2 && stride[1] === 2 && dilation[0] === 1 && dilation[1] === 1 && (o.groups ?? 1) === 1 && x.ndim === 4 && x.device === 'cpu';
+  if (subPixel) return convTranspose2dSubPixel(x, weight, bias ?? null, padding, outputPadding);
+  return wrap(N.convTranspose2d(x.h, weight.h, bias?.h ?? null, stride, padding, outputPadding, o.groups ?? 1, dilation));
+}
+const SUBPIXEL = process.env.GANTRY_CONV_TRANSPOSE !== 'libtorch';
+
+/**
+ * Along one axis, a stride-2 transposed convolution writes y[2m + a] = Σ_t x[m + d] · W[t] over the
+ * taps t ≡ a + p (mod 2), with input offset d = (a + p − t) / 2. Taking the offsets of both phases
+ * together, [dMin, dMax], each phase is a correlation with a kernel of L = dMax − dMin + 1 taps
+ * (zeros where the phase has none): `tap[a][j]` is the tap at offset dMin + j, or −1.
+ */
+function phaseTaps(k: number, p: number): { dMin: number; L: number; tap: number[][] } {
+  const offsets = [0, 1].flatMap((a) => Array.from({ length: k }, (_, t) => t).filter((t) => (t - a - p) % 2 === 0).map((t) => (a + p - t) / 2));
+  const dMin = Math.min(...offsets);
+  const L = Math.max(...offsets) - dMin + 1;
+  const tap = [0, 1].map((a) => Array.from({ length: L }, (_, j) => {
+    const t = a + p - 2 * (dMin + j);
+    return t >= 0 && t < k ? t : -1;
+  }));
+  return { dMin, L, tap };
+}
+
+const gatherIndex = new Map<string, Tensor>();
+/** Where each entry of the phase kernels comes from in the flattened k×k kernel (k·k = a zero). */
+function kernelIndex(kh: number, kw: number, th: ReturnType<typeof phaseTaps>, tw: ReturnType<typeof phaseTaps>): Tensor {
+  const key = `${kh},${kw},${th.tap},${tw.tap}`;
+  let idx = gatherIndex.get(key);
+  if (!idx) {
+    const v: number[] = [];
+    for (const ah of [0, 1]) for (const aw of [0, 1]) for (let i = 0; i < th.L; i++) for (let j = 0; j < tw.L; j++) {
+      const [a, b] = [th.tap[ah][i], tw.tap[aw][j]];
+      v.push(a < 0 || b < 0 ? kh * kw : a * kw + b);
+    }
+    idx = keep(noGrad(() => tensor(v).to('int64')));
+    gatherIndex.set(key, idx);
+  }
+  return idx;
+}
+
+function convTranspose2dSubPixel(x: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[]): Tensor {
+  const [, cin, hIn, wIn] = x.shape;
+  const [wIn_, cout, kh, kw] = weight.shape;
+  if (wIn_ !== cin) throw new Error(`conv_transpose2d: input has ${cin} channels but the weight expects ${wIn_}`);
+  const outH = (hIn - 1) * 2 - 2 * padding[0] + kh + outputPadding[0];
+  const outW = (wIn - 1) * 2 - 2 * padding[1] + kw + outputPadding[1];
+  const th = phaseTaps(kh, padding[0]);
+  const tw = phaseTaps(kw, padding[1]);
+  // Phase kernels, one regular conv weight [cout·4, cin, Lh, Lw], channel = c·4 + phase (pixel_shuffle's order).
+  const flat = cat([weight.permute(1, 0, 2, 3).reshape(cout, cin, kh * kw), zeros([cout, cin, 1], { dtype: weight.dtype })], 2);
+  const K = flat.indexSelect(2, kernelIndex(kh, kw, th, tw)).view(cout, cin, 4, th.L, tw.L).permute(0, 2, 1, 3, 4).reshape(cout * 4, cin, th.L, tw.L);
+  // Output positions per phase, and the input rows/columns they read: [dMin, M − 1 + dMax].
+  const [mh, mw] = [Math.ceil(outH / 2), Math.ceil(outW / 2)];
+  const pads = [-tw.dMin, mw + tw.dMin + tw.L - 1 - wIn, -th.dMin, mh + th.dMin + th.L - 1 - hIn];
+  let xp = x;
+  if (pads.some((v) => v < 0)) {
+    // Crop where the phases read less than the input (large padding): narrow, then pad the rest.
+    const [l, r, t, b] = pads.map((v) => Math.min(v, 0));
+    xp = xp.narrow(3, -l, wIn + l + r).narrow(2, -t, hIn + t + b);
+  }
+  if (pads.some((v) => v > 0)) xp = xp.constantPad(pads.map((v) => Math.max(v, 0)), 0);
+  let y = pixelShuffle(conv2d(xp, K), 2);
+  if (y.shape[2] !== outH || y.shape[3] !== outW) y = y.narrow(2, 0, outH).narrow(3, 0, outW);
+  return bias ? y.add(bias.view(1, -1, 1, 1)) : y;
 }
 export const maxPool2d = (x: Tensor, kernel: number | number[], stride?: number | number[], padding: number | number[] = 0) =>
   wrap(N.maxPool2d(x.h, pair(kernel), pair(stride ?? kernel), pair(padding)));
@@ -56,6 +125,8 @@ export function batchNorm(x: Tensor, o: BatchNormOptions = {}): Tensor {
     N.batchNorm(x.h, o.weight?.h ?? null, o.bias?.h ?? null, o.runningMean?.h ?? null, o.runningVar?.h ?? null, o.training ?? true, o.momentum ?? 0.1, o.eps ?? 1e-5),
   );
 }
+/** [n, c·r², h, w] → [n, c, h·r, w·r] (torch.nn.functional.pixel_shuffle). */
+export const pixelShuffle = (x: Tensor, r: number) => wrap(N.pixelShuffle(x.h, r));
 export const dropout = (x: Tensor, p = 0.5, training = true) => wrap(N.dropout(x.h, p, training));
 
 /** Binary cross-entropy on logits (numerically stable), as F.binary_cross_entropy_with_logits. */

@@ -29,6 +29,7 @@ export interface NativeOps {
   clamp: (a0: Handle, a1: number | null, a2: number | null) => Handle;
   clamp_: (a0: Handle, a1: number | null, a2: number | null) => void;
   clone: (a0: Handle) => Handle;
+  constantPad: (a0: Handle, a1: number[], a2: number) => Handle;
   contiguous: (a0: Handle) => Handle;
   conv2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
   convTranspose2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number, a7: number[]) => Handle;
@@ -50,6 +51,7 @@ export interface NativeOps {
   dropout: (a0: Handle, a1: number, a2: boolean) => Handle;
   dtype: (a0: Handle) => string;
   eigh: (a0: Handle) => [Handle, Handle];
+  eigvalsh: (a0: Handle) => Handle;
   elu: (a0: Handle, a1: number) => Handle;
   empty: (a0: number[], a1: string | null, a2: string | null) => Handle;
   emptyCache: () => void;
@@ -71,6 +73,7 @@ export interface NativeOps {
   gt: (a0: Handle, a1: Handle) => Handle;
   gtScalar: (a0: Handle, a1: number) => Handle;
   indexSelect: (a0: Handle, a1: number, a2: Handle) => Handle;
+  interpolateBilinear: (a0: Handle, a1: number[], a2: boolean) => Handle;
   inverse: (a0: Handle) => Handle;
   isContiguous: (a0: Handle) => boolean;
   isfinite: (a0: Handle) => Handle;
@@ -124,6 +127,7 @@ export interface NativeOps {
   ones: (a0: number[], a1: string | null, a2: string | null) => Handle;
   onesLike: (a0: Handle) => Handle;
   permute: (a0: Handle, a1: number[]) => Handle;
+  pixelShuffle: (a0: Handle, a1: number) => Handle;
   pow: (a0: Handle, a1: Handle) => Handle;
   powScalar: (a0: Handle, a1: number) => Handle;
   prod: (a0: Handle) => Handle;

@@ -228,6 +228,10 @@ export class Tensor {
   flatten(startDim = 0, endDim = -1): Tensor {
     return wrap(N.flatten(this.h, startDim, endDim));
   }
+  /** As F.pad(x, pad, value=v): pad = [left, right, top, bottom, ...] from the last dimension backwards. */
+  constantPad(pad: number[], value = 0): Tensor {
+    return wrap(N.constantPad(this.h, pad, value));
+  }
   repeat(...repeats: number[]): Tensor {
     return wrap(N.repeat(this.h, repeats));
   }

@@ -5,6 +5,7 @@ import { DATASETS, loadDataset, type DataShape, type Dataset } from '../data/ind
 import { familyFor } from '../nets/index.js';
 import { getMethod, ProtocolSchema, type Method } from '../methods/index.js';
 import { Trainer } from './trainer.js';
+import { getPreset } from './presets.js';
 import { manualSeed } from '../torch/index.js';
 
 export const RunConfigSchema = z
@@ -21,20 +22,27 @@ export const RunConfigSchema = z
         radius: z.number().positive().optional(),
         spacing: z.number().positive().optional(),
         mixtureSigma: z.number().positive().optional(),
+        fixedTriples: z.number().int().positive().optional(),
+        fixedSeed: z.number().int().min(0).optional(),
       })
       .strict()
       .default({ name: 'ring' }),
+    /** An image protocol (train/presets.ts) that fills protocol, budget and sample counts; explicit fields win. */
+    preset: z.string().optional(),
     protocol: ProtocolSchema.partial().default({}),
-    /** Generator steps. The pinned default budget (VEEGAN trains 100k; see README for ours). */
-    steps: z.number().int().positive().default(5000),
+    /** Generator steps (default 5,000, or the preset's published budget). */
+    steps: z.number().int().positive().optional(),
     seed: z.number().int().min(0).default(1),
-    evalEvery: z.number().int().min(0).default(1000),
-    evalSamples: z.number().int().positive().default(2500),
+    evalEvery: z.number().int().min(0).optional(),
+    evalSamples: z.number().int().positive().optional(),
     checkpointEvery: z.number().int().min(0).default(5000),
+    /** The counting classifier's top-probability threshold for the confident-mode count. */
+    confidence: z.number().gt(0).lte(1).default(0.99),
   })
   .strict();
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
-export type RunConfig = z.infer<typeof RunConfigSchema>;
+/** A configuration with every default and preset value filled in: config.json of a run. */
+export type RunConfig = z.infer<typeof RunConfigSchema> & { steps: number; evalEvery: number; evalSamples: number };
 
 /** Latent size per dataset when not given: 2 for the 2D sets, 16 for 1200-D (our choice, documented). */
 function latentFor(shape: DataShape): number {
@@ -59,17 +67,29 @@ export function buildRun(input: RunConfigInput): Run {
   if (!options.success) {
     throw new Error(`invalid options for ${spec.id}: ${z.prettifyError(options.error)} (gantry methods lists the valid ones)`);
   }
+  const preset = config.preset ? getPreset(config.preset) : undefined;
   manualSeed(config.seed);
-  const data = loadDataset(config.dataset);
-  const protocol = ProtocolSchema.parse({ latentDim: latentFor(data.shape), ...spec.protocolOverrides, ...config.protocol });
-  const resolved: RunConfig = { ...config, methodOptions: options.data as Record<string, number | boolean>, protocol };
+  const given = Object.fromEntries(Object.entries(config.dataset).filter(([, v]) => v !== undefined));
+  const dataset = { ...preset?.dataset, ...given };
+  const data = loadDataset(dataset);
+  const protocol = ProtocolSchema.parse({ latentDim: latentFor(data.shape), ...preset?.protocol, ...spec.protocolOverrides, ...config.protocol });
+  const resolved: RunConfig = {
+    ...config,
+    dataset,
+    methodOptions: options.data as Record<string, number | boolean>,
+    protocol,
+    steps: config.steps ?? preset?.steps ?? 5000,
+    evalEvery: config.evalEvery ?? preset?.evalEvery ?? 1000,
+    evalSamples: config.evalSamples ?? preset?.evalSamples ?? 2500,
+  };
   const method = spec.create(protocol, familyFor(data.shape, protocol.nets, protocol.hidden), options.data);
   const trainer = new Trainer(method, data, {
-    steps: config.steps,
+    steps: resolved.steps,
     seed: config.seed,
-    evalEvery: config.evalEvery,
-    evalSamples: config.evalSamples,
+    evalEvery: resolved.evalEvery,
+    evalSamples: resolved.evalSamples,
     checkpointEvery: config.checkpointEvery,
+    confidence: config.confidence,
   });
   return { config: resolved, data, method, trainer };
 }

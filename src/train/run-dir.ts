@@ -3,10 +3,15 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../nn/index.js';
-import type { ModeReport } from '../metrics/modes.js';
+import type { Report } from '../metrics/report.js';
+import { compactReport, isDigitReport } from '../metrics/report.js';
+import { writeNpy } from '../data/files.js';
+import { mulberry32 } from '../data/mixture.js';
+import type { Method } from '../methods/index.js';
+import { histogramPanel, imageGrid } from '../report/images.js';
 import { densityPanel, drawPoints, heatPanel, squareRange, writePng, type Panel, type Range } from '../report/raster.js';
 import { writeFigure } from '../report/figure.js';
-import { linspace, manualSeed, noGrad, scope, stack, type Tensor } from '../torch/index.js';
+import { linspace, manualSeed, noGrad, scope, stack, tensor, type Tensor } from '../torch/index.js';
 import { buildRun, type Run, type RunConfig, type RunConfigInput } from './config.js';
 import { evalSeed } from './trainer.js';
 
@@ -18,7 +23,39 @@ export const FILES = {
   samples: 'samples.csv',
   density: 'density.png',
   critic: 'critic.png',
+  /** Images: evaluation samples as .npy (float32 NCHW in [−1, 1]), a grid per evaluation from fixed z, the mode histogram. */
+  samplesNpy: 'samples.npy',
+  grid: (step: number) => `samples-step${String(step).padStart(7, '0')}.png`,
+  histogram: 'modes-histogram.png',
 } as const;
+
+/**
+ * The same 64 latent codes at every evaluation, so the grids show one set of samples evolving.
+ * Drawn with a JavaScript PRNG: torch's stream, and so the training, is untouched.
+ */
+export function fixedNoise(method: Method, n = 64, seed = 20_161_126): Tensor {
+  const rng = mulberry32(seed);
+  const d = method.protocol.latentDim;
+  const v = new Float32Array(n * d);
+  for (let i = 0; i < v.length; i++) {
+    if (method.protocol.prior === 'uniform') v[i] = 2 * rng() - 1;
+    else v[i] = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng()); // Box–Muller
+  }
+  return tensor(v, { shape: [n, d] });
+}
+
+/** G's (or its average's) images for the fixed codes, as a PNG grid. */
+export function writeSampleGrid(method: Method, path: string): void {
+  scope(() =>
+    noGrad(() => {
+      const G = method.Gema ?? method.G;
+      G.eval();
+      const x = G.forward(fixedNoise(method));
+      G.train();
+      writePng(path, imageGrid(x));
+    }),
+  );
+}
 
 /** Writes the run's files as the trainer reports progress. */
 export function recordRun(run: Run, dir: string): void {
@@ -28,9 +65,11 @@ export function recordRun(run: Run, dir: string): void {
   const t0 = performance.now();
   let lastLosses: Record<string, number> = {};
   run.trainer.on('step', ({ losses }) => (lastLosses = losses));
+  const images = run.data.shape.kind === 'image';
   run.trainer.on('eval', ({ step, report }) => {
     const seconds = (performance.now() - t0) / 1000;
-    appendFileSync(join(dir, FILES.metrics), JSON.stringify({ step, seconds: +seconds.toFixed(2), losses: lastLosses, ...report }) + '\n');
+    appendFileSync(join(dir, FILES.metrics), JSON.stringify({ step, seconds: +seconds.toFixed(2), losses: lastLosses, ...compactReport(report) }) + '\n');
+    if (images) writeSampleGrid(run.method, join(dir, FILES.grid(step)));
   });
   run.trainer.on('checkpoint', ({ step }) => {
     saveCheckpoint(join(dir, FILES.checkpoint), { modules: run.method.modules, optimizers: run.method.optimizers }, { step, methodState: run.method.state });
@@ -38,8 +77,18 @@ export function recordRun(run: Run, dir: string): void {
 }
 
 /** After training: final.json, the evaluation samples and the plots. */
-export function finishRun(run: Run, dir: string, report: ModeReport | null, extra: Record<string, unknown> = {}): void {
+export function finishRun(run: Run, dir: string, report: Report | null, extra: Record<string, unknown> = {}): void {
   writeFileSync(join(dir, FILES.final), JSON.stringify({ ...report, ...extra }, null, 2) + '\n');
+  if (run.data.shape.kind === 'image') {
+    if (report && isDigitReport(report)) writePng(join(dir, FILES.histogram), histogramPanel(report.histogram));
+    // A few thousand evaluation images as .npy (the metrics re-draw their own from the checkpoint).
+    scope(() => {
+      manualSeed(evalSeed(run.config.seed));
+      const x = run.method.sample(Math.min(run.config.evalSamples, 2560));
+      writeNpy(join(dir, FILES.samplesNpy), Float32Array.from(x.toNumbers()), x.shape);
+    });
+    return;
+  }
   scope(() => {
     manualSeed(evalSeed(run.config.seed));
     const samples = run.method.sample(run.config.evalSamples);
@@ -113,7 +162,7 @@ export function loadRun(dir: string): Run {
 }
 
 /** `gantry eval`: the final evaluation again, from the checkpoint, with the same sample seed. */
-export function evaluateRun(dir: string): ModeReport | null {
+export function evaluateRun(dir: string): Report | null {
   const run = loadRun(dir);
   manualSeed(evalSeed((run.config as RunConfig).seed));
   return run.trainer.evaluate();

@@ -1,10 +1,10 @@
 // Train one configuration into a folder: what `gantry train` and each benchmark job do.
 import { buildRun, type Run, type RunConfigInput } from './config.js';
 import { finishRun, recordRun } from './run-dir.js';
-import type { ModeReport } from '../metrics/modes.js';
+import type { Report } from '../metrics/report.js';
 
 export interface RunResult {
-  report: ModeReport | null;
+  report: Report | null;
   seconds: number;
   stepsPerSecond: number;
 }

@@ -3,17 +3,20 @@
 // progress bar, the run directory and the dashboard subscribe. It writes nothing itself.
 import { EventEmitter } from 'node:events';
 import type { Dataset } from '../data/index.js';
-import { modeMetrics, type ModeReport } from '../metrics/modes.js';
+import { evaluateSamples } from '../metrics/evaluate.js';
+import type { Report } from '../metrics/report.js';
 import type { Losses, Method } from '../methods/index.js';
-import { manualSeed, noGrad, scope } from '../torch/index.js';
+import { manualSeed, scope } from '../torch/index.js';
 
 export interface LoopOptions {
   steps: number;
   seed: number;
   /** Evaluate the mode metrics every this many steps (0: only at the end). */
   evalEvery: number;
-  /** Samples drawn for each evaluation (PROTOCOLS.md: 2,500). */
+  /** Samples drawn for each evaluation (PROTOCOLS.md: 2,500 points; 25,600 Stacked-MNIST images). */
   evalSamples: number;
+  /** The counting classifier's confidence for the confident-mode count (images). */
+  confidence?: number;
   /** Emit a checkpoint event every this many steps (0: only at the end). */
   checkpointEvery: number;
   /** Step to start from when resuming. */
@@ -22,7 +25,7 @@ export interface LoopOptions {
 
 export interface TrainerEvents {
   step: [{ step: number; steps: number; losses: Losses }];
-  eval: [{ step: number; report: ModeReport | null }];
+  eval: [{ step: number; report: Report | null }];
   checkpoint: [{ step: number; final: boolean }];
   diverged: [{ step: number; losses: Losses }];
 }
@@ -39,13 +42,12 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   }
 
   /** Mode metrics on fresh samples (null when the data has no known modes). */
-  evaluate(n = this.o.evalSamples): ModeReport | null {
-    const target = this.data.target;
-    if (!target) return null;
-    return scope(() => noGrad(() => modeMetrics(this.method.sample(n), target)));
+  evaluate(n = this.o.evalSamples): Report | null {
+    if (!this.data.target && !this.data.digits) return null;
+    return evaluateSamples(this.data, (k) => this.method.sample(k), n, { confidence: this.o.confidence });
   }
 
-  run(): { report: ModeReport | null; steps: number } {
+  run(): { report: Report | null; steps: number } {
     const { steps, evalEvery, checkpointEvery } = this.o;
     const start = this.o.startStep ?? 0;
     const batch = this.method.protocol.batchSize;
