@@ -1,4 +1,4 @@
-// `npm run bench:engine`: each ENGINE.md workload in gantry and in PyTorch (bench/reference/engine.py),
+// `npm run bench:engine`: each docs/ENGINE.md workload in gantry and in PyTorch (bench/reference/engine.py),
 // as two long-lived processes whose repetitions interleave, so machine drift hits both alike.
 // Prints one JSON line per workload: ratio = gantry_ms / torch_ms (medians), and ratio_paired, the
 // median (and quartiles) of the ratios of repetitions that ran back to back.
@@ -82,8 +82,8 @@ const positiveInt = (flag: string) => (v: string) => {
 };
 
 const program = new Command('bench:engine')
-  .description('ENGINE.md workloads, gantry vs PyTorch, interleaved; one JSON line per workload')
-  .option('--workloads <list>', 'comma-separated', 'w1a,w1b,w2a,w2b,w3')
+  .description('docs/ENGINE.md workloads, gantry vs PyTorch, interleaved; one JSON line per workload')
+  .option('--workloads <list>', 'comma-separated', 'w1a,w1b,w2a,w2b,w3,w4')
   .option('--reps <n>', 'repetitions per side (median reported)', positiveInt('--reps'), 15)
   .option('--steps <n>', "training steps per repetition (default: the workload's own, about half a second)", positiveInt('--steps'))
   .option('--threads <n>', 'intra-op threads for both sides', positiveInt('--threads'), 2)

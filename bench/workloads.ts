@@ -1,14 +1,16 @@
-// The engine workloads of ../shared/ENGINE.md (W1a, W1b, W2a, W2b, W3), step for step the same as
+// The engine workloads of docs/ENGINE.md (W1a, W1b, W2a, W2b, W3, W4), step for step the same as
 // bench/reference/engine.py. One `step()` is one discriminator update and one generator update.
 import { Adam, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Sequential, Tanh, Unflatten, mlp, type Module } from '../src/nn/index.js';
 import type { WorkloadName } from './steps.js';
+import { image } from '../src/data/shape.js';
+import { DCGAN_SPECS, DcganFamily } from '../src/nets/index.js';
 import { F, Tensor, grad, noGrad, ones, rand, randint, randn, scope, tensor, zeros } from '../src/torch/index.js';
 
 export interface Workload {
   step(): void;
 }
 
-/** The 8-Gaussian ring: radius 2, σ 0.02 (PROTOCOLS.md). */
+/** The 8-Gaussian ring: radius 2, σ 0.02 (docs/PROTOCOLS.md). */
 function ringBatch(centres: Tensor, batch: number): Tensor {
   return centres.indexSelect(0, randint(0, 8, [batch])).add(randn([batch, 2]).mul(0.02));
 }
@@ -83,23 +85,42 @@ function w3(batch = 64): Workload {
   );
   const optG = new Adam(G.parameters(), { lr: 2e-4, betas: [0.5, 0.999] });
   const optD = new Adam(D.parameters(), { lr: 2e-4, betas: [0.5, 0.999] });
+  return imageGanStep(G, D, optG, optD, [batch, 1, 28, 28], 64);
+}
+
+/** One D and one G update of a DCGAN on uniform-noise "images" in [−1, 1] (W3, W4). */
+function imageGanStep(G: Module, D: Module, optG: Adam, optD: Adam, shape: number[], latent: number): Workload {
+  const batch = shape[0];
   const real1 = ones([batch, 1]);
   const fake0 = zeros([batch, 1]);
   return {
     step: () =>
       scope(() => {
-        const x = rand([batch, 1, 28, 28]).mul(2).sub(1);
-        const fake = noGrad(() => G.forward(randn([batch, 64])));
+        const x = rand(shape).mul(2).sub(1);
+        const fake = noGrad(() => G.forward(randn([batch, latent])));
         const lossD = F.bceWithLogits(D.forward(x), real1).add(F.bceWithLogits(D.forward(fake), fake0));
         optD.zeroGrad();
         lossD.backward();
         optD.step();
-        const lossG = F.bceWithLogits(D.forward(G.forward(randn([batch, 64]))), real1);
+        const lossG = F.bceWithLogits(D.forward(G.forward(randn([batch, latent]))), real1);
         optG.zeroGrad();
         lossG.backward();
         optG.step();
       }),
   };
+}
+
+/**
+ * W4: one small-d ¼G step on Stacked-MNIST-shaped batches (docs/PROTOCOLS.md, Unrolled GAN / PacGAN Table 3):
+ * the networks gantry's DCGAN family builds for that protocol, Adam D 2e-4 / G 1e-4, β (0.5, 0.99).
+ */
+function w4(batch = 128): Workload {
+  const family = DcganFamily.for(image(3, 28), DCGAN_SPECS['small-d-quarter']);
+  const G = family.generator(256);
+  const D = family.discriminator();
+  const optG = new Adam(G.parameters(), { lr: 1e-4, betas: [0.5, 0.99] });
+  const optD = new Adam(D.parameters(), { lr: 2e-4, betas: [0.5, 0.99] });
+  return imageGanStep(G, D, optG, optD, [batch, 3, 28, 28], 256);
 }
 
 export const WORKLOADS: Record<WorkloadName, () => Workload> = {
@@ -108,4 +129,5 @@ export const WORKLOADS: Record<WorkloadName, () => Workload> = {
   w2a: () => w2(128, 512),
   w2b: () => w2(512, 256),
   w3: () => w3(64),
+  w4: () => w4(128),
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Locates libtorch for the native build, in the order ENGINE.md pins:
+// Locates libtorch for the native build, in the order docs/ENGINE.md pins:
 // 1. $LIBTORCH (a folder holding include/ and lib/), 2. Python's torch if importable, 3. Debian's libtorch-dev.
 // Prints one JSON object {root, include: [...], lib, source, cuda}, or exits 1 with instructions.
 import { execFileSync } from 'node:child_process';

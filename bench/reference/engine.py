@@ -1,4 +1,4 @@
-"""PyTorch reference for bench/engine: the workloads of shared/ENGINE.md, op for op as bench/workloads.ts.
+"""PyTorch reference for bench/engine: the workloads of docs/ENGINE.md, op for op as bench/workloads.ts.
 
 Serves one workload over stdin/stdout so that the gantry and PyTorch repetitions interleave:
   python3 bench/reference/engine.py w1a THREADS STEPS_PER_REP   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
@@ -86,23 +86,53 @@ def w3(batch=64):
     )
     optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real1, fake0 = torch.ones(batch, 1), torch.zeros(batch, 1)
+    return image_gan_step(G, D, optG, optD, (batch, 1, 28, 28), 64)
 
+
+def image_gan_step(G, D, optG, optD, shape, latent):
+    """One D and one G update of a DCGAN on uniform-noise "images" in [-1, 1] (W3, W4)."""
+    batch = shape[0]
+    real1, fake0 = torch.ones(batch, 1), torch.zeros(batch, 1)
     def step():
-        x = torch.rand(batch, 1, 28, 28) * 2 - 1
+        x = torch.rand(*shape) * 2 - 1
         with torch.no_grad():
-            fake = G(torch.randn(batch, 64))
+            fake = G(torch.randn(batch, latent))
         lossD = F.binary_cross_entropy_with_logits(D(x), real1) + F.binary_cross_entropy_with_logits(D(fake), fake0)
         optD.zero_grad()
         lossD.backward()
         optD.step()
-        lossG = F.binary_cross_entropy_with_logits(D(G(torch.randn(batch, 64))), real1)
+        lossG = F.binary_cross_entropy_with_logits(D(G(torch.randn(batch, latent))), real1)
         optG.zero_grad()
         lossG.backward()
         optG.step()
-
     return step
 
+
+def w4(batch=128):
+    # small-d, D = 1/4 G (docs/PROTOCOLS.md): DCGAN init N(0, 0.02), BN scale N(1, 0.02), biases 0
+    G = nn.Sequential(
+        nn.Linear(256, 4 * 4 * 64), nn.Unflatten(1, (64, 4, 4)), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
+        nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=0), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
+        nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(16), nn.ReLU(inplace=True),
+        nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
+        nn.Conv2d(8, 3, 3, padding=1), nn.Tanh(),
+    )
+    D = nn.Sequential(
+        nn.Conv2d(3, 2, 3, stride=2, padding=1), nn.LeakyReLU(0.3),
+        nn.Conv2d(2, 4, 3, stride=2, padding=1), nn.BatchNorm2d(4), nn.LeakyReLU(0.3),
+        nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.LeakyReLU(0.3),
+        nn.Flatten(), nn.Linear(8 * 4 * 4, 1),
+    )
+    for m in list(G.modules()) + list(D.modules()):
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0, 0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1, 0.02)
+            nn.init.zeros_(m.bias)
+    optG = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.99))
+    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.99))
+    return image_gan_step(G, D, optG, optD, (batch, 3, 28, 28), 256)
 
 # Steps per repetition come from bench/steps.ts, through the command line.
 WORKLOADS = {
@@ -111,6 +141,7 @@ WORKLOADS = {
     "w2a": lambda: w2(128, 512),
     "w2b": lambda: w2(512, 256),
     "w3": lambda: w3(64),
+    "w4": lambda: w4(128),
 }
 
 

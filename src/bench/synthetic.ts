@@ -87,7 +87,7 @@ export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
   const seedsNote = `${o.seeds} seed${o.seeds > 1 ? 's' : ''}`;
   const steps = datasets.map((d) => `${d}: ${o.stepsFor?.[d] ?? o.steps}`).join(', ') + (o.protocol && Object.keys(o.protocol).length ? `; protocol overrides ${JSON.stringify(o.protocol)}` : '');
   return [
-    `Synthetic mode-collapse benchmark (pinned protocol, PROTOCOLS.md). mean ± std over ${seedsNote}; steps ${steps}; ` +
+    `Synthetic mode-collapse benchmark (pinned protocol, docs/PROTOCOLS.md). mean ± std over ${seedsNote}; steps ${steps}; ` +
       `${cells[0]?.runs.find((r) => r.report)?.report?.n ?? '?'} generated samples per evaluation.`,
     '',
     line(head),

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // The `gantry` command. Every failure prints one line naming the problem and the fix, and exits
 // non-zero; files already written stay as they were (checkpoints are written atomically).
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { DATASETS, DataFileError, readPoints, parseSigma } from '../data/index.js';
+import { DATASETS, DataFileError, MIXTURES, readPoints, parseSigma } from '../data/index.js';
 import { METHODS, parseOption } from '../methods/index.js';
 import { NETWORKS } from '../nets/index.js';
 import { modeMetrics } from '../metrics/modes.js';
 import { describeReport } from '../metrics/report.js';
 import { benchSynthetic, summarize } from '../bench/synthetic.js';
+import { benchImages } from '../bench/images.js';
 import { engineInfo, keep, manualSeed, scope, tensor } from '../torch/index.js';
 import { trainToDir } from '../train/run.js';
 import { evaluatorPaths, trainEvaluator } from '../evaluator/mnist-cnn.js';
@@ -82,6 +83,10 @@ program
   .requiredOption('--method <id>', `one of ${Object.keys(METHODS).join(', ')}`)
   .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture or an MNIST-family image set').choices([...DATASETS]).default('ring'))
   .addOption(new Option('--preset <name>', 'an image protocol: networks, optimizers, batch, prior, budget (explicit flags win)').choices(Object.keys(PRESETS)))
+  .option('--images <dir>', 'your own images: a folder of PNG/JPEG files')
+  .option('--image-size <n>', 'resize --images to n × n (default 32)', int('--image-size'))
+  .addOption(new Option('--channels <c>', 'channels of --images (default 3)').choices(['1', '3']))
+  .option('--cifar10 <path>', "CIFAR-10's binary batches (a folder with data_batch_N.bin, or one file)")
   .option('--fixed-triples <n>', 'Stacked-MNIST from a fixed set of n triples (the veegan preset: 128000)', int('--fixed-triples'))
   .option('--confidence <p>', "the counting classifier's top probability for the confident-mode count", num('--confidence'))
   .option('--data <file>', "your own points (.csv or .npy) instead of --dataset")
@@ -113,7 +118,8 @@ program
   .option('--json', 'print final.json instead of a summary')
   .option('--quiet', 'no progress bar')
   .action((o) => {
-    const out = o.out || `runs/${o.method}-${o.data ? 'data' : o.dataset}-seed${o.seed}`;
+    const source = o.images ? 'images' : o.cifar10 ? 'cifar10' : o.data ? 'data' : o.dataset;
+    const out = o.out || `runs/${o.method}-${source}-seed${o.seed}`;
     const protocol = Object.fromEntries(
       Object.entries({
         hidden: o.hidden ? list(o.hidden).map(Number) : undefined,
@@ -136,7 +142,13 @@ program
     const config = {
       method: o.method,
       methodOptions: o.opt ?? {},
-      dataset: o.data ? { data: o.data, modes: o.modes, sigma: o.sigma, threshold: o.threshold } : { name: o.dataset, threshold: o.threshold, fixedTriples: o.fixedTriples },
+      dataset: o.images
+        ? { images: o.images, imageSize: o.imageSize, channels: o.channels ? (Number(o.channels) as 1 | 3) : undefined }
+        : o.cifar10
+          ? { cifar10: o.cifar10 }
+          : o.data
+            ? { data: o.data, modes: o.modes, sigma: o.sigma, threshold: o.threshold }
+            : { name: o.dataset, threshold: o.threshold, fixedTriples: o.fixedTriples },
       preset: o.preset,
       confidence: o.confidence,
       protocol,
@@ -237,7 +249,7 @@ bench
   .command('synthetic')
   .description("VEEGAN's Table 1 with our reruns: methods × datasets × seeds, mean ± std")
   .option('--methods <ids>', 'comma-separated method ids; a variant fixes hyperparameters: wgan-gp:lambda=10:lr=0.001', list, Object.keys(METHODS))
-  .option('--datasets <names>', 'comma-separated: ring, grid, highdim', list, [...DATASETS])
+  .option('--datasets <names>', 'comma-separated: ring, grid, highdim', list, [...MIXTURES])
   .option('--seeds <n>', 'seeds per cell', int('--seeds'), 5)
   .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 20000)
   .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
@@ -248,7 +260,7 @@ bench
   .option('--json', 'print table.json rows instead of the markdown table')
   .action(async (o) => {
     if (o.quick) Object.assign(o, { methods: ['gan', 'nsgan', 'pacgan', 'veegan', 'wgan-gp'], datasets: ['ring'], seeds: 2, steps: 1500 });
-    for (const d of o.datasets) if (!(DATASETS as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${DATASETS.join(', ')}`);
+    for (const d of o.datasets) if (!(MIXTURES as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${MIXTURES.join(', ')} (images: gantry bench images)`);
     const opts = {
       methods: o.methods,
       datasets: o.datasets,
@@ -264,6 +276,26 @@ bench
     else console.log(`\nWrote ${o.out}/table.md, table.json, density-grid.png and one run folder per job under ${o.out}/runs/.`);
   });
 
+bench
+  .command('images')
+  .description('Stacked-MNIST (or another MNIST-family set): methods × seeds under an image preset, with the real-data row')
+  .option('--methods <ids>', 'comma-separated method ids or variants (pacgan:packing=4)', list, ['gan', 'nsgan', 'pacgan', 'wgan-gp'])
+  .addOption(new Option('--dataset <name>', 'image dataset with digit modes').choices(['stacked-mnist', 'color-mnist', 'compositional-mnist', 'mnist']).default('stacked-mnist'))
+  .addOption(new Option('--preset <name>', 'image protocol').choices(Object.keys(PRESETS)).default('small-d-quarter'))
+  .option('--seeds <n>', 'seeds per method', int('--seeds'), 3)
+  .option('--steps <n>', "generator iterations per run (default: the preset's published budget)", int('--steps'))
+  .option('--samples <n>', "samples counted per evaluation (default: the preset's)", int('--samples'))
+  .option('--evaluations <n>', 'evaluations during training, for the modes-vs-iterations plot', int('--evaluations'), 4)
+  .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
+  .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
+  .option('--json', 'print table.json instead of the markdown table')
+  .action(async (o) => {
+    if (o.seeds < 1 || o.workers < 1 || o.steps === 0 || o.samples === 0) throw new Error('invalid options: --seeds, --workers, --steps and --samples must be at least 1');
+    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers };
+    await benchImages(opts, o.json ? () => {} : (s) => console.log(s));
+    if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
+    else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);
+  });
 
 try {
   await program.parseAsync();

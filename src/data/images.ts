@@ -1,4 +1,4 @@
-// Image datasets as seeded samplers of [n, c, h, w] batches in [−1, 1] (PROTOCOLS.md, "Images"):
+// Image datasets as seeded samplers of [n, c, h, w] batches in [−1, 1] (docs/PROTOCOLS.md, "Images"):
 //   mnist, fashion-mnist      one 28×28 channel (32×32 with `size: 32`, digits padded);
 //   stacked-mnist             three independent MNIST digits as R, G, B (1000 modes, id 100·R + 10·G + B),
 //                             fresh random triples every batch (small-d protocol), or a fixed set of

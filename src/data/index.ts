@@ -7,12 +7,14 @@ import { GaussianMixture, PointSet, grid, highDim, ring, type Sampler } from './
 import { DataFileError, parseSigma, readPoints } from './files.js';
 import { COMPOSITIONAL_DIGIT_WEIGHTS, IMAGE_DATASETS, imageSampler, type ImageDatasetName } from './images.js';
 import type { DataShape } from './shape.js';
+import { readCifar10, readImageFolder } from './user-images.js';
 
 export * from './mixture.js';
 export * from './files.js';
 export * from './shape.js';
 export * from './images.js';
 export * from './mnist.js';
+export * from './user-images.js';
 
 export const MIXTURES = ['ring', 'grid', 'highdim'] as const;
 export const DATASETS = [...MIXTURES, ...IMAGE_DATASETS] as const;
@@ -29,6 +31,12 @@ export interface DatasetOptions {
   sigma?: string;
   /** High-quality threshold in σ units (3 for 2D, 10 for 1200-D by default). */
   threshold?: number;
+  /** A folder of a user's PNG/JPEG images, resized to imageSize × imageSize with `channels` channels. */
+  images?: string;
+  imageSize?: number;
+  channels?: 1 | 3;
+  /** CIFAR-10's binary batches (a folder with data_batch_N.bin, or one file). */
+  cifar10?: string;
   /** Stacked-MNIST as the veegan protocol: a fixed set of this many triples (128,000), drawn from `fixedSeed`. */
   fixedTriples?: number;
   fixedSeed?: number;
@@ -59,6 +67,14 @@ export function targetOf(m: GaussianMixture): ModeTarget {
 }
 
 export function loadDataset(o: DatasetOptions): Dataset {
+  if (o.images) {
+    const sampler = readImageFolder(o.images, { size: o.imageSize ?? 32, channels: o.channels ?? 3 });
+    return { name: o.images, sampler, shape: sampler.shape };
+  }
+  if (o.cifar10) {
+    const sampler = readCifar10(o.cifar10);
+    return { name: `cifar10 (${o.cifar10})`, sampler, shape: sampler.shape };
+  }
   if (o.data) {
     const sampler = new PointSet(readPoints(o.data));
     const dim = sampler.dim;

@@ -1,4 +1,4 @@
-// Gaussian mixtures with known modes: the synthetic benchmarks of PROTOCOLS.md, and any mixture a
+// Gaussian mixtures with known modes: the synthetic benchmarks of docs/PROTOCOLS.md, and any mixture a
 // user brings (their means and sigmas). Sampling is seeded through torch.manualSeed.
 import { keep, randint, randn, multinomial, tensor, type Tensor } from '../torch/index.js';
 import { points, type DataShape } from './shape.js';
@@ -20,7 +20,7 @@ export interface MixtureSpec {
   weights?: number[];
   /**
    * High-quality rule: a sample is high quality when its L2 distance to the nearest mean is
-   * ≤ threshold·σ of that mode (3 for the 2D sets, 10 for 1200-D: PROTOCOLS.md).
+   * ≤ threshold·σ of that mode (3 for the 2D sets, 10 for 1200-D: docs/PROTOCOLS.md).
    */
   threshold: number;
   /** Optional noise subspace per mode (coordinate indices); the 1200-D set uses 700 of 1200. */

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Adam, Conv2d, Linear, Module } from '../nn/index.js';
-import { F, cat, engineInfo, keep, manualSeed, noGrad, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
+import { F, cat, engineInfo, keep, manualSeed, noGrad, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
 import { loadFashionMnist, loadMnist, toPixels, type LabelledImages } from '../data/mnist.js';
 
 export class MnistCnn extends Module {
@@ -90,6 +90,14 @@ export function accuracy(net: MnistCnn, set: LabelledImages): number {
   });
 }
 
+/** Translates a batch of images by up to ±s pixels (the same random shift for the batch), background −1. */
+function shift(x: Tensor, s: number): Tensor {
+  const [dy, dx] = randint(-s, s + 1, [2]).toNumbers();
+  if (dy === 0 && dx === 0) return x;
+  const [h, w] = [x.shape[2], x.shape[3]];
+  return x.constantPad([s, s, s, s], -1).narrow(2, s - dy, h).narrow(3, s - dx, w);
+}
+
 export interface TrainEvaluatorOptions {
   dataset: EvaluatorDataset;
   epochs: number;
@@ -101,8 +109,10 @@ export interface TrainEvaluatorOptions {
 }
 
 /**
- * Adam at 1e-3 for four epochs, then halved every epoch, on shuffled minibatches (Keras' example
- * uses Adadelta for 12 epochs). At 3 epochs this reached 98.91 % here; the committed model uses 10.
+ * Adam at 1e-3 for four epochs, then halved every epoch, on shuffled minibatches whose digits are
+ * shifted by up to 2 pixels (one random shift per batch). Keras' example uses Adadelta for 12
+ * epochs without shifts; here the same network without shifts stalled at 98.91 % after 3 epochs and
+ * 99.18 % after 10, short of the 99.2 % the protocol asks for.
  */
 export function trainEvaluator(o: TrainEvaluatorOptions): EvaluatorRecord {
   const t0 = performance.now();
@@ -120,7 +130,7 @@ export function trainEvaluator(o: TrainEvaluatorOptions): EvaluatorRecord {
     for (let i = 0; i < train.n; i += o.batchSize) {
       lossSum += scope(() => {
         const idx = order.narrow(0, i, Math.min(o.batchSize, train.n - i));
-        const x = toPixels(train.images.indexSelect(0, idx)).unsqueeze(1);
+        const x = shift(toPixels(train.images.indexSelect(0, idx)).unsqueeze(1), 2);
         const loss = F.crossEntropy(net.forward(x), train.labels.indexSelect(0, idx));
         opt.zeroGrad();
         loss.backward();

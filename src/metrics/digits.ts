@@ -1,4 +1,4 @@
-// Mode counts read by the counting classifier (PROTOCOLS.md): Stacked-MNIST (1000 modes: each
+// Mode counts read by the counting classifier (docs/PROTOCOLS.md): Stacked-MNIST (1000 modes: each
 // channel's digit, id 100·R + 10·G + B), compositional MNIST (three digits side by side, a number
 // in [0, 999]) and plain MNIST (10 modes).
 //   modes = ids generated at least once; KL = Σ p·log(p/q) of the generated histogram p against the

@@ -1,4 +1,4 @@
-// Mode-collapse metrics on mixtures with known modes (PROTOCOLS.md, as in VEEGAN's code):
+// Mode-collapse metrics on mixtures with known modes (docs/PROTOCOLS.md, as in VEEGAN's code):
 // a sample is high quality when its L2 distance to the nearest mean is ≤ threshold·σ of that mode;
 // a mode is captured when it is the nearest mean of at least one high-quality sample; the reverse
 // KL compares the mode histogram of high-quality samples with the true mode weights.

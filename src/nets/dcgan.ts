@@ -1,4 +1,4 @@
-// The DCGAN family for images, with the three pinned architectures (PROTOCOLS.md, "Images"):
+// The DCGAN family for images, with the three pinned architectures (docs/PROTOCOLS.md, "Images"):
 //   small-d (Unrolled GAN / PacGAN Table 3): G linear z → 4×4×64, BN, ReLU; 3×3 stride-2 deconvs
 //     → 7×7×32 → 14×14×16 → 28×28×8, BN + ReLU each; 3×3 conv → channels, tanh. D three 3×3
 //     stride-2 convs, BN except on the first, leaky ReLU 0.3, linear → 1; channels (2, 4, 8) for

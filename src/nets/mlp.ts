@@ -1,4 +1,4 @@
-// The MLP family for points: VEEGAN's code uses 2 × 128 ReLU everywhere (PROTOCOLS.md), and so do
+// The MLP family for points: VEEGAN's code uses 2 × 128 ReLU everywhere (docs/PROTOCOLS.md), and so do
 // the other synthetic baselines here. Construction order and layer names are those of the
 // networks before the families existed, so seeded synthetic runs give the same numbers.
 import { points, sampleSize, type DataShape } from '../data/shape.js';

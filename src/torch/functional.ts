@@ -127,6 +127,8 @@ export function batchNorm(x: Tensor, o: BatchNormOptions = {}): Tensor {
 }
 /** [n, c·r², h, w] → [n, c, h·r, w·r] (torch.nn.functional.pixel_shuffle). */
 export const pixelShuffle = (x: Tensor, r: number) => wrap(N.pixelShuffle(x.h, r));
+/** Bilinear resize of [n, c, h, w] to `size` = [h', w'] (F.interpolate(mode='bilinear', align_corners=False)). */
+export const interpolateBilinear = (x: Tensor, size: number[]) => wrap(N.interpolateBilinear(x.h, size, false));
 export const dropout = (x: Tensor, p = 0.5, training = true) => wrap(N.dropout(x.h, p, training));
 
 /** Binary cross-entropy on logits (numerically stable), as F.binary_cross_entropy_with_logits. */

@@ -1,5 +1,5 @@
 // One typed, validated run configuration: method, data, protocol, loop. Defaults are the pinned
-// synthetic protocol (PROTOCOLS.md); everything is overridable.
+// synthetic protocol (docs/PROTOCOLS.md); everything is overridable.
 import { z } from 'zod';
 import { DATASETS, loadDataset, type DataShape, type Dataset } from '../data/index.js';
 import { familyFor } from '../nets/index.js';
@@ -22,6 +22,10 @@ export const RunConfigSchema = z
         radius: z.number().positive().optional(),
         spacing: z.number().positive().optional(),
         mixtureSigma: z.number().positive().optional(),
+        images: z.string().optional(),
+        imageSize: z.number().int().min(8).max(256).optional(),
+        channels: z.union([z.literal(1), z.literal(3)]).optional(),
+        cifar10: z.string().optional(),
         fixedTriples: z.number().int().positive().optional(),
         fixedSeed: z.number().int().min(0).optional(),
       })
@@ -46,7 +50,7 @@ export type RunConfig = z.infer<typeof RunConfigSchema> & { steps: number; evalE
 
 /** Latent size per dataset when not given: 2 for the 2D sets, 16 for 1200-D (our choice, documented). */
 function latentFor(shape: DataShape): number {
-  if (shape.kind === 'image') return 256; // small-d (PROTOCOLS.md)
+  if (shape.kind === 'image') return 256; // small-d (docs/PROTOCOLS.md)
   return shape.dim <= 2 ? 2 : 16;
 }
 

@@ -13,7 +13,7 @@ export interface LoopOptions {
   seed: number;
   /** Evaluate the mode metrics every this many steps (0: only at the end). */
   evalEvery: number;
-  /** Samples drawn for each evaluation (PROTOCOLS.md: 2,500 points; 25,600 Stacked-MNIST images). */
+  /** Samples drawn for each evaluation (docs/PROTOCOLS.md: 2,500 points; 25,600 Stacked-MNIST images). */
   evalSamples: number;
   /** The counting classifier's confidence for the confident-mode count (images). */
   confidence?: number;

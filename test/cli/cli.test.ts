@@ -76,6 +76,41 @@ describe('gantry', () => {
     expect(bad.stderr).toMatch(/invalid method variant 'pacgan:packing=0': packing/);
     expect(existsSync(join(dir, 'bad-bench'))).toBe(false);
   });
+  it('train on Stacked-MNIST with a preset: grids per evaluation, modes in metrics.jsonl; sample and eval read the run', () => {
+    const out = join(dir, 'stacked');
+    const t = gantry('train', '--method', 'pacgan', '--dataset', 'stacked-mnist', '--preset', 'quick', '--steps', '6', '--batch-size', '16', '--eval-every', '3', '--eval-samples', '256', '--lr-g', '0.001', '--out', out, '--json');
+    expect(t.status).toBe(0);
+    const report = JSON.parse(t.stdout);
+    expect(report).toMatchObject({ n: 256, modes_max: 1000 });
+    expect(report.histogram.reduce((a: number, b: number) => a + b, 0)).toBe(256);
+    for (const f of ['samples-step0000003.png', 'samples-step0000006.png', 'modes-histogram.png', 'samples.npy', 'checkpoint.safetensors']) expect(existsSync(join(out, f))).toBe(true);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.protocol).toMatchObject({ nets: 'small-d-quarter', latentDim: 256, batchSize: 16, lrD: 2e-4, lrG: 0.001, betasG: [0.5, 0.99] });
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([3, 6]);
+    expect(lines[0].histogram).toBeUndefined();
+    expect(JSON.parse(gantry('eval', out, '--json').stdout)).toEqual(report);
+    const s = gantry('sample', out, '--n', '9', '--out', join(dir, 'nine.npy'));
+    expect(s.status).toBe(0);
+    const npy = readFileSync(join(dir, 'nine.npy'));
+    expect(npy.toString('latin1', 0, 6)).toBe('\x93NUMPY');
+    expect(npy.toString('latin1')).toContain("'shape': (9, 3, 28, 28)");
+    expect(gantry('sample', out, '--out', join(dir, 'grid.png')).status).toBe(0);
+    const bad = gantry('train', '--method', 'nsgan', '--dataset', 'ring', '--preset', 'small-d-quarter', '--steps', '1', '--out', join(dir, 'ring-dcgan'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/small-d-quarter networks take images; these data are points/);
+  });
+  it('bench images: a table with the real-data row, JSON, mosaic and trend plot', () => {
+    const out = join(dir, 'bench-images');
+    const r = gantry('bench', 'images', '--preset', 'quick', '--methods', 'nsgan', '--seeds', '1', '--steps', '4', '--samples', '256', '--evaluations', '1', '--workers', '1', '--out', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\| nsgan \|/);
+    expect(r.stdout).toMatch(/\*\*real data\*\* \(held-out test digits\)/);
+    const table = JSON.parse(readFileSync(join(out, 'table.json'), 'utf8'));
+    expect(table.real.n).toBe(256);
+    expect(table.cells[0].runs[0].report.n).toBe(256);
+    for (const f of ['table.md', 'samples-mosaic.png', 'modes-vs-iterations.png']) expect(existsSync(join(out, f))).toBe(true);
+  });
   it('methods --json lists every method with its defaults', () => {
     const r = gantry('methods', '--json');
     const ids = JSON.parse(r.stdout).map((m: { id: string }) => m.id);

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompositionalMnist, StackedMnist, imageSampler, loadDataset, loadMnist } from '../../src/data/index.js';
 import { readIdx } from '../../src/data/idx.js';
+import { readCifar10, readImageFolder } from '../../src/data/user-images.js';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { mkdirSync } from 'node:fs';
 import { manualSeed, scope } from '../../src/torch/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gantry-idx-'));
@@ -79,5 +83,43 @@ describe('image samplers', () => {
     expect(d.shape).toEqual({ kind: 'image', channels: 3, height: 28, width: 28 });
     expect(d.digits?.q).toHaveLength(1000);
     expect(d.heldOut!().shape).toEqual(d.shape);
+  });
+});
+
+describe("a user's images", () => {
+  const rgba = (w: number, h: number, rgb: [number, number, number]) => {
+    const d = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) d.set([...rgb, 255], i * 4);
+    return d;
+  };
+  it('a folder of PNG and JPEG files, resized, as [n, c, s, s] in [−1, 1]; a corrupt file is named', () => {
+    const folder = join(dir, 'imgs');
+    mkdirSync(folder);
+    const png = new PNG({ width: 8, height: 6 });
+    png.data = rgba(8, 6, [255, 255, 255]);
+    writeFileSync(join(folder, 'a.png'), PNG.sync.write(png));
+    writeFileSync(join(folder, 'b.jpg'), jpeg.encode({ width: 5, height: 5, data: rgba(5, 5, [0, 0, 0]) }, 95).data);
+    writeFileSync(join(folder, 'notes.txt'), 'ignored');
+    const set = readImageFolder(folder, { size: 4, channels: 3 });
+    expect(set.shape).toEqual({ kind: 'image', channels: 3, height: 4, width: 4 });
+    const px = set.images.toNumbers();
+    expect(px.slice(0, 48).every((v) => v === 255)).toBe(true); // a.png: white
+    expect(px.slice(48).every((v) => v < 8)).toBe(true); // b.jpg: black (JPEG rounding)
+    const gray = readImageFolder(folder, { size: 4, channels: 1 });
+    expect(gray.shape).toEqual({ kind: 'image', channels: 1, height: 4, width: 4 });
+    const x = scope(() => gray.sample(5).toNumbers());
+    expect(x.every((v) => v >= -1 && v <= 1)).toBe(true);
+    writeFileSync(join(folder, 'c.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+    expect(() => readImageFolder(folder, { size: 4, channels: 3 })).toThrow(/c\.png: cannot decode this image/);
+    expect(() => readImageFolder(join(dir, 'none'), { size: 4, channels: 3 })).toThrow(/not a folder/);
+  });
+  it("CIFAR-10's binary records: label byte then 3 × 1024 planes; a truncated file is named", () => {
+    const rec = (label: number, v: number) => [label, ...new Array(3072).fill(v)];
+    const path = file('data_batch_1.bin', [...rec(3, 10), ...rec(9, 200)]);
+    const set = readCifar10(path);
+    expect(set.shape).toEqual({ kind: 'image', channels: 3, height: 32, width: 32 });
+    expect(set.size).toBe(2);
+    expect(set.images.select(0, 1).max().item()).toBe(200);
+    expect(() => readCifar10(file('short.bin', rec(3, 1).slice(0, 3000)))).toThrow(/short\.bin: 3000 bytes is not a whole number of 3,073-byte/);
   });
 });

@@ -1,0 +1,94 @@
+// A user's own images: a folder of PNG/JPEG files (decoded with pngjs and jpeg-js, resized
+// bilinearly to size × size, 1 or 3 channels), or CIFAR-10's binary batches from a path the user
+// gives (gantry cannot ship CIFAR-10). Held in memory as uint8, drawn as [−1, 1] batches; every
+// unreadable, truncated or wrong-size file is named in the error.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { F, keep, noGrad, randint, tensor, type Tensor } from '../torch/index.js';
+import { DataFileError } from './files.js';
+import type { Sampler } from './mixture.js';
+import { image, type DataShape } from './shape.js';
+
+/** uint8 images [n, c, h, w] sampled uniformly with replacement. */
+export class ImageSet implements Sampler {
+  readonly shape: DataShape;
+  readonly images: Tensor;
+  constructor(images: Tensor) {
+    const [, c, h, w] = images.shape;
+    this.shape = image(c, h, w);
+    this.images = keep(images);
+  }
+  get size(): number {
+    return this.images.shape[0];
+  }
+  sample(n: number): Tensor {
+    return this.images.indexSelect(0, randint(0, this.size, [n])).to('float32').div(127.5).sub(1);
+  }
+}
+
+function decode(path: string): { width: number; height: number; rgba: Uint8Array } {
+  const buf = readFileSync(path);
+  try {
+    if (extname(path).toLowerCase() === '.png') {
+      const png = PNG.sync.read(buf);
+      return { width: png.width, height: png.height, rgba: new Uint8Array(png.data) };
+    }
+    const j = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 });
+    return { width: j.width, height: j.height, rgba: j.data };
+  } catch (e) {
+    throw new DataFileError(`${path}: cannot decode this image (${(e as Error).message}); is the file truncated or not really ${extname(path).slice(1).toUpperCase()}?`);
+  }
+}
+
+/** Every .png/.jpg/.jpeg in `dir` (sorted by name), resized to size × size with `channels` channels. */
+export function readImageFolder(dir: string, { size, channels }: { size: number; channels: 1 | 3 }): ImageSet {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataFileError(`--images ${dir}: not a folder`);
+  const files = readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
+  if (files.length === 0) throw new DataFileError(`--images ${dir}: no .png, .jpg or .jpeg files in this folder`);
+  const out = new Uint8Array(files.length * channels * size * size);
+  noGrad(() => {
+    files.forEach((f, i) => {
+      const { width, height, rgba } = decode(join(dir, f));
+      // [h, w, 4] → [1, c, h, w] floats, resized on the engine, back to bytes.
+      const rgb = tensor(rgba, { shape: [height, width, 4], dtype: 'uint8' }).narrow(2, 0, 3).permute(2, 0, 1).to('float32');
+      const pixels = channels === 1 ? rgb.mul(tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, true) : rgb;
+      const resized = height === size && width === size ? pixels.unsqueeze(0) : F.interpolateBilinear(pixels.unsqueeze(0), [size, size]);
+      out.set(Uint8Array.from(resized.clamp(0, 255).round().toNumbers()), i * channels * size * size);
+      rgb.dispose();
+    });
+  });
+  return new ImageSet(tensor(out, { shape: [files.length, channels, size, size], dtype: 'uint8' }));
+}
+
+/**
+ * CIFAR-10's binary version: data_batch_1..5.bin in a folder (or one .bin file), each record one
+ * label byte then 3072 bytes (1024 red, 1024 green, 1024 blue, row-major 32×32).
+ */
+export function readCifar10(path: string): ImageSet {
+  if (!existsSync(path)) throw new DataFileError(`--cifar10 ${path}: no such file or folder`);
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path).filter((f) => /^data_batch_\d\.bin$/.test(f)).sort().map((f) => join(path, f))
+    : [path];
+  if (files.length === 0) throw new DataFileError(`--cifar10 ${path}: no data_batch_N.bin files (the "CIFAR-10 binary version" from the CIFAR website)`);
+  const record = 3073;
+  const parts = files.map((f) => {
+    const buf = readFileSync(f);
+    if (buf.length === 0 || buf.length % record !== 0) throw new DataFileError(`${f}: ${buf.length} bytes is not a whole number of 3,073-byte CIFAR-10 records (truncated, or not CIFAR-10's binary version)`);
+    const n = buf.length / record;
+    const px = new Uint8Array(n * 3072);
+    for (let i = 0; i < n; i++) {
+      if (buf[i * record] > 9) throw new DataFileError(`${f}: record ${i + 1} has label ${buf[i * record]}, CIFAR-10 labels are 0–9`);
+      px.set(buf.subarray(i * record + 1, (i + 1) * record), i * 3072);
+    }
+    return px;
+  });
+  const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return new ImageSet(tensor(all, { shape: [all.length / 3072, 3, 32, 32], dtype: 'uint8' }));
+}
