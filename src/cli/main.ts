@@ -74,7 +74,7 @@ program
       const opts = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(' ');
       console.log(`${r.id.padEnd(9)} ${r.title}${opts ? `  [--opt ${opts}]` : ''}\n          ${r.source}`);
     }
-    console.log('\nShared protocol (every method): --hidden 128,128 --latent-dim 2 (16 for highdim) --batch-size 500 --lr 1e-3 --beta1 0.5 --instance-noise 0');
+    console.log('\nShared protocol (every method): --hidden 128,128 --latent-dim 2 (256 for images) --batch-size 500 --lr 1e-3 --beta1 0.5 --instance-noise 0');
   });
 
 program

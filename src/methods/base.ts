@@ -54,6 +54,15 @@ export const ProtocolSchema = z.object({
 });
 export type Protocol = z.infer<typeof ProtocolSchema>;
 
+/**
+ * Protocol fields as overrides: every field optional and no defaults, so that an override object
+ * holds only what was given. (zod's .partial() keeps inner defaults, which silently replaced a
+ * preset's or a dataset's values with the schema's.)
+ */
+export const ProtocolOverridesSchema = z
+  .object(Object.fromEntries(Object.entries(ProtocolSchema.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? v.unwrap() : v).optional()])))
+  .strict() as unknown as z.ZodType<Partial<Protocol>>;
+
 /** Which optimizer a network's parameters belong to: G's side (G, encoders) or D's. */
 export type Role = 'G' | 'D';
 
