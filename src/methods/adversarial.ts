@@ -3,7 +3,7 @@
 // gan, nsgan, lsgan, wgan, wgan-gp and pacgan are this loop with another objective or packing;
 // wrappers (packing here, instance noise in Method.dIn, later the lens) compose with any objective.
 import type { Module, Optimizer } from '../nn/index.js';
-import type { Tensor } from '../torch/index.js';
+import { noGrad, type Tensor } from '../torch/index.js';
 import type { Family } from '../nets/index.js';
 import { Method, type Losses, type Protocol, type StepContext } from './base.js';
 
@@ -58,7 +58,9 @@ export class AdversarialMethod extends Method {
     let fake!: Tensor;
     for (let i = 0; i < ob.nCritic; i++) {
       const x = real(n);
-      fake = this.G.forward(this.noise(x.shape[0]));
+      // Only a single critic update hands its batch on to G's update; otherwise no graph is needed.
+      const z = this.noise(x.shape[0]);
+      fake = ob.nCritic === 1 ? this.G.forward(z) : noGrad(() => this.G.forward(z));
       const xIn = pack(this.dIn(x), m);
       const fakeIn = pack(this.dIn(fake.detach()), m);
       let loss = ob.d(this.D.forward(xIn), this.D.forward(fakeIn));
