@@ -77,7 +77,7 @@ export class StackedMnist implements Sampler {
     let x = toPixels(this.images.indexSelect(0, flat)).view(n, 3, 28, 28);
     if (this.shape.kind === 'image' && this.shape.height === 32) x = pad32(x);
     const l = labels.view(n, 3);
-    const ids = l.select(1, 0).mul(100).add(l.select(1, 1).mul(10)).add(l.select(1, 2));
+    const ids = l.select(1, 0).mul(100).add(l.select(1, 1).mul(10)).add(l.select(1, 2)).to('int64');
     return { x, labels: ids };
   }
 }
@@ -89,24 +89,30 @@ export const COMPOSITIONAL_DIGIT_WEIGHTS = Array.from({ length: 10 }, (_, d) => 
 export class CompositionalMnist implements Sampler {
   readonly shape: DataShape = image(1, 28, 84);
   private readonly set: LabelledImages;
+  private readonly weights = keep(tensor(COMPOSITIONAL_DIGIT_WEIGHTS).view(1, -1));
+  /** Image indices by class, padded to a [10, largest class] table, and each class's size. */
+  private readonly table: Tensor;
+  private readonly counts: Tensor;
+  private readonly width: number;
   constructor(split: Split = 'train') {
     this.set = loadMnist(split);
-  }
-  private readonly weights = keep(tensor(COMPOSITIONAL_DIGIT_WEIGHTS).view(1, -1));
-  private get counts(): number[] {
-    return this.set.byClass.map((c) => c.shape[0]);
+    const sizes = this.set.byClass.map((c) => c.shape[0]);
+    this.width = Math.max(...sizes);
+    this.table = keep(noGrad(() => stack(this.set.byClass.map((c) => c.constantPad([0, this.width - c.shape[0]], 0)), 0)));
+    this.counts = keep(tensor(sizes));
   }
   sample(n: number): Tensor {
     return this.withLabels(n).x;
   }
   withLabels(n: number): { x: Tensor; labels: Tensor } {
-    const digits = multinomial(this.weights, n * 3, true).view(-1).toNumbers();
-    const u = rand([n * 3]).toNumbers();
-    const picks = digits.map((d, i) => this.set.byClass[d].select(0, Math.floor(u[i] * this.counts[d])));
-    const idx = stack(picks, 0);
+    const digits = multinomial(this.weights, n * 3, true).view(-1);
+    // Scalar arithmetic promotes integer tensors to float; the indices stay exact in float32 (< 2^24).
+    const within = rand([n * 3]).mul(this.counts.indexSelect(0, digits)).floor();
+    const idx = this.table.view(-1).indexSelect(0, digits.to('float32').mul(this.width).add(within).to('int64'));
     const x = toPixels(this.set.images.indexSelect(0, idx)).view(n, 3, 28, 28);
-    const number = digits.reduce<number[]>((acc, d, i) => (i % 3 === 0 ? [...acc, 100 * d] : (acc[acc.length - 1] += (i % 3 === 1 ? 10 : 1) * d, acc)), []);
-    return { x: cat([x.select(1, 0), x.select(1, 1), x.select(1, 2)], 2).unsqueeze(1), labels: tensor(number).to('int64') };
+    const d = digits.view(n, 3);
+    const labels = d.select(1, 0).mul(100).add(d.select(1, 1).mul(10)).add(d.select(1, 2)).to('int64');
+    return { x: cat([x.select(1, 0), x.select(1, 1), x.select(1, 2)], 2).unsqueeze(1), labels };
   }
 }
 
