@@ -190,7 +190,7 @@ program
     scope(() => {
       manualSeed(o.seed);
       const x = run.method.sample(o.n);
-      if (extname(out).toLowerCase() === '.npy') writeNpy(out, Float32Array.from(x.toNumbers()), x.shape);
+      if (extname(out).toLowerCase() === '.npy') writeNpy(out, x);
       else if (run.data.shape.kind === 'image') {
         if (extname(out).toLowerCase() !== '.png') throw new Error(`invalid --out ${out}: image samples are written as .png (a grid) or .npy`);
         writePng(out, imageGrid(x, Math.ceil(Math.sqrt(o.n))));

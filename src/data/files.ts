@@ -3,6 +3,7 @@
 // and, for CSV, the line.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import type { Tensor } from '../torch/index.js';
 
 export class DataFileError extends Error {}
 
@@ -95,8 +96,10 @@ function checkSigmas(values: number[], modes: number, source: string): number[] 
   return values;
 }
 
-/** Writes a float32 tensor as NumPy .npy (version 1.0, C order), readable with numpy.load. */
-export function writeNpy(path: string, data: Float32Array, shape: number[]): void {
+/** Writes a tensor as float32 NumPy .npy (version 1.0, C order), readable with numpy.load. */
+export function writeNpy(path: string, t: Tensor): void {
+  const shape = t.shape;
+  const data = t.to('float32').contiguous().toArray() as Float32Array;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   // magic (6) + version (2) + header length (2) + header + '\n', padded to a multiple of 64
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';

@@ -75,7 +75,7 @@ export class StackedMnist implements Sampler {
     const flat = this.triples ? this.triples.indexSelect(0, randint(0, this.triples.shape[0], [n])).view(-1) : randint(0, this.images.shape[0], [n * 3]);
     const labels = this.labels.indexSelect(0, flat);
     let x = toPixels(this.images.indexSelect(0, flat)).view(n, 3, 28, 28);
-    if (this.shape.kind === 'image' && this.shape.height === 32) x = pad32(x);
+    if (this.o.size === 32) x = pad32(x);
     const l = labels.view(n, 3);
     const ids = l.select(1, 0).mul(100).add(l.select(1, 1).mul(10)).add(l.select(1, 2)).to('int64');
     return { x, labels: ids };

@@ -5,10 +5,10 @@
 // with their SHA-256, and nothing retrains them behind the user's back.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Adam, Conv2d, Linear, Module } from '../nn/index.js';
 import { F, cat, engineInfo, keep, manualSeed, noGrad, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
+import { packageRoot } from '../torch/native.js';
 import { loadFashionMnist, loadMnist, toPixels, type LabelledImages } from '../data/mnist.js';
 
 export class MnistCnn extends Module {
@@ -31,13 +31,8 @@ export class MnistCnn extends Module {
 
 export type EvaluatorDataset = 'mnist' | 'fashion-mnist';
 
-const root = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-})();
 /** Where the committed evaluator lives: models/<dataset>-cnn.safetensors and its .json record. */
-export const evaluatorPaths = (dataset: EvaluatorDataset, dir = join(root, 'models')) => ({
+export const evaluatorPaths = (dataset: EvaluatorDataset, dir = join(packageRoot(), 'models')) => ({
   weights: join(dir, `${dataset}-cnn.safetensors`),
   record: join(dir, `${dataset}-cnn.json`),
 });

@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import { AdversarialMethod, type Objective } from './adversarial.js';
 import { defineMethod } from './base.js';
-import { ganDiscriminatorLoss, minimaxObjective, nonSaturatingLoss } from './gan.js';
+import { minimaxObjective, nonSaturatingLoss } from './gan.js';
 
 /** G descends −log D(G(z)) = softplus(−l). */
-export const nonSaturatingObjective: Objective = { ...minimaxObjective, d: ganDiscriminatorLoss, g: nonSaturatingLoss };
+export const nonSaturatingObjective: Objective = { ...minimaxObjective, g: nonSaturatingLoss };
 
 export const nsgan = defineMethod({
   id: 'nsgan',

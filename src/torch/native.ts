@@ -15,7 +15,8 @@ export type Handle = { readonly __libtorchTensor: unique symbol };
 import type { NativeOps } from './native-ops.js';
 export type Native = NativeOps;
 
-function packageRoot(): string {
+/** The folder of gantry's package.json (the addon, models/ and docs/ are found from it). */
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);

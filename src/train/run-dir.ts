@@ -85,7 +85,7 @@ export function finishRun(run: Run, dir: string, report: Report | null, extra: R
     scope(() => {
       manualSeed(evalSeed(run.config.seed));
       const x = run.method.sample(Math.min(run.config.evalSamples, 2560));
-      writeNpy(join(dir, FILES.samplesNpy), Float32Array.from(x.toNumbers()), x.shape);
+      writeNpy(join(dir, FILES.samplesNpy), x);
     });
     return;
   }
