@@ -96,3 +96,11 @@ export const cat = (tensors: readonly Tensor[], dim = 0) => wrap(N.cat(tensors.m
 export const stack = (tensors: readonly Tensor[], dim = 0) => wrap(N.stack(tensors.map((t) => t.h), dim));
 export const where = (cond: Tensor, a: Tensor, b: Tensor) => wrap(N.where(cond.h, a.h, b.h));
 export const cdist = (a: Tensor, b: Tensor, p = 2) => wrap(N.cdist(a.h, b.h, p));
+
+/** torch.linalg.eigh of a symmetric matrix (its lower triangle): ascending eigenvalues, eigenvectors as columns. */
+export function eigh(a: Tensor): { eigenvalues: Tensor; eigenvectors: Tensor } {
+  const [values, vectors] = N.eigh(a.h);
+  return { eigenvalues: wrap(values), eigenvectors: wrap(vectors) };
+}
+/** torch.linalg.eigvalsh: the ascending eigenvalues of a symmetric matrix (its lower triangle). */
+export const eigvalsh = (a: Tensor) => wrap(N.eigvalsh(a.h));

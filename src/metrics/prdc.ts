@@ -1,0 +1,106 @@
+// Improved precision/recall (Kynkäänniemi et al. 2019, k = 3) and density/coverage (Naeem et al.
+// 2020, k = 5) between real features X (n of them) and generated features Y (m of them).
+//
+// A point's k-NN ball is centred on it with radius the distance to its k-th nearest neighbour in its
+// own set (itself not counted); "in the ball" is distance ≤ radius, as the papers write it.
+//   precision = share of Y in at least one ball of X (k = 3)
+//   recall    = share of X in at least one ball of Y (k = 3)
+//   density   = (1 / (k·m)) Σ_j #{i : Y_j in the ball of X_i}   (k = 5; can exceed 1)
+//   coverage  = share of X whose ball holds at least one Y       (k = 5)
+// Distances come from the engine in float64 (‖a‖² + ‖b‖² − 2 a·b, clamped at 0), a block of rows
+// at a time, so a 10k × 10k comparison never holds more than one block of distances and nothing of
+// it passes through JavaScript arrays. Squared distances are compared with squared radii.
+import { cat, noGrad, scope, zeros, type Tensor } from '../torch/index.js';
+
+export interface PrdcOptions {
+  /** k for precision/recall (default 3) and for density/coverage (default 5). */
+  kPr?: number;
+  kDc?: number;
+  /** Rows per block of the distance matrix (default 1024). */
+  block?: number;
+}
+
+export interface PrdcResult {
+  precision: number;
+  recall: number;
+  density: number;
+  coverage: number;
+  n_real: number;
+  n_fake: number;
+  k_pr: number;
+  k_dc: number;
+}
+
+/** Squared Euclidean distances between rows of a [p, d] and rows of b [q, d], both float64. */
+function sqDist(a: Tensor, b: Tensor, bNorm: Tensor): Tensor {
+  return a.square().sum(1, true).add(bNorm.unsqueeze(0)).sub(a.mm(b.T).mul(2)).clamp(0);
+}
+
+/** Squared distance of each row of x (float64) to its k-th nearest other row, for each k in ks. */
+export function knnSqRadii(x: Tensor, ks: number[], block = 1024): Tensor[] {
+  const n = x.shape[0];
+  const kMax = Math.max(...ks);
+  if (n <= kMax) throw new Error(`k-NN radii with k = ${kMax} need more than ${kMax} points, got ${n}`);
+  const norm = x.square().sum(1);
+  const parts: Tensor[][] = ks.map(() => []);
+  for (let i = 0; i < n; i += block) {
+    // The k+1 smallest include the point itself (distance 0 up to round-off, or a duplicate).
+    const radii = scope(() => {
+      const { values } = sqDist(x.narrow(0, i, Math.min(block, n - i)), x, norm).topk(kMax + 1, 1, false);
+      return ks.map((k) => values.select(1, k).contiguous());
+    });
+    radii.forEach((r, j) => parts[j].push(r));
+  }
+  return parts.map((p) => cat(p, 0));
+}
+
+export function prdc(real: Tensor, fake: Tensor, o: PrdcOptions = {}): PrdcResult {
+  const kPr = o.kPr ?? 3;
+  const kDc = o.kDc ?? 5;
+  const block = o.block ?? 1024;
+  if (real.ndim !== 2 || fake.ndim !== 2 || real.shape[1] !== fake.shape[1]) {
+    throw new Error(`precision/recall: features must be [n, d] with the same d, got [${real.shape}] and [${fake.shape}]`);
+  }
+  const [n, m] = [real.shape[0], fake.shape[0]];
+  return scope(() =>
+    noGrad(() => {
+      const x = real.to('float64');
+      const y = fake.to('float64');
+      const [rPr, rDc] = knnSqRadii(x, [kPr, kDc], block);
+      const [fPr] = knnSqRadii(y, [kPr], block);
+      const yNorm = y.square().sum(1);
+      // Per generated point: how many real balls hold it (k_pr and k_dc); per real point: recalled, covered.
+      const counts = { pr: zeros([m], { dtype: 'float64' }), dc: zeros([m], { dtype: 'float64' }) };
+      let recalled = 0;
+      let covered = 0;
+      for (let i = 0; i < n; i += block) {
+        const rows = Math.min(block, n - i);
+        const [pr, dc, r, c] = scope(() => {
+          const d = sqDist(x.narrow(0, i, rows), y, yNorm);
+          const inBall = (r2: Tensor) => d.le(r2.narrow(0, i, rows).unsqueeze(1)).sum(0).to('float64');
+          return [
+            counts.pr.add(inBall(rPr)),
+            counts.dc.add(inBall(rDc)),
+            d.le(fPr.unsqueeze(0)).sum(1).gt(0).sum(),
+            d.min(1).values.le(rDc.narrow(0, i, rows)).sum(),
+          ];
+        });
+        [counts.pr, counts.dc] = [pr, dc];
+        recalled += r.item();
+        covered += c.item();
+      }
+      const inRealPr = counts.pr;
+      const inRealDc = counts.dc;
+      return {
+        precision: inRealPr.gt(0).to('float64').mean().item(),
+        recall: recalled / n,
+        density: inRealDc.sum().item() / (kDc * m),
+        coverage: covered / n,
+        n_real: n,
+        n_fake: m,
+        k_pr: kPr,
+        k_dc: kDc,
+      };
+    }),
+  );
+}
