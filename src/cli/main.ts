@@ -21,6 +21,7 @@ import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
 import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
+import { addEvalImages } from './eval-images.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -228,6 +229,8 @@ program
     if (o.json) return console.log(JSON.stringify(r));
     console.log(`${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})`);
   });
+
+addEvalImages(program, int, num);
 
 const evaluator = program.command('evaluator').description('the classifier that counts modes and gives the MNIST-family features');
 evaluator

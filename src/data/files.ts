@@ -40,7 +40,15 @@ export function readCsv(file: string, { dim }: { dim?: number } = {}): number[][
   return rows;
 }
 
-export function readNpy(file: string, { dim }: { dim?: number } = {}): number[][] {
+export interface NpyArray {
+  /** float32, float64 or uint8 ('<f4', '<f8', '|u1'). */
+  descr: string;
+  shape: number[];
+  data: Float32Array | Float64Array | Uint8Array;
+}
+
+/** A NumPy .npy file (version 1–3, C order) of float32, float64 or uint8. */
+export function readNpyArray(file: string): NpyArray {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -52,26 +60,33 @@ export function readNpy(file: string, { dim }: { dim?: number } = {}): number[][
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
   const header = buf.toString('latin1', start, start + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1] ?? '?';
   const fortran = /'fortran_order':\s*True/.test(header);
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (descr !== '<f4' && descr !== '<f8') fail(file, `dtype ${descr} unsupported: save float32 or float64 (np.save(f, x.astype('float32')))`);
+  const width = { '<f4': 4, '<f8': 8, '|u1': 1, '<u1': 1 }[descr];
+  if (!width) fail(file, `dtype ${descr} unsupported: save float32, float64 or uint8 (np.save(f, x.astype('float32')))`);
   if (fortran) fail(file, 'Fortran-ordered array: save np.ascontiguousarray(x)');
+  const count = shape.reduce((a, b) => a * b, 1);
+  const body = buf.subarray(start + headerLen);
+  if (body.length < count * width) fail(file, `truncated: shape (${shape}) needs ${count * width} bytes, found ${body.length}`);
+  // Copy into an aligned buffer (the body's offset in the file need not be a multiple of 8).
+  const bytes = new Uint8Array(body.subarray(0, count * width));
+  const data = width === 4 ? new Float32Array(bytes.buffer) : width === 8 ? new Float64Array(bytes.buffer) : bytes;
+  return { descr, shape, data };
+}
+
+export function readNpy(file: string, { dim }: { dim?: number } = {}): number[][] {
+  const { descr, shape, data } = readNpyArray(file);
+  if (descr !== '<f4' && descr !== '<f8') fail(file, `dtype ${descr} unsupported for points: save float32 or float64`);
   if (shape.length !== 2) fail(file, `expected a 2-D array [n, dim], got shape (${shape})`);
   const [n, d] = shape;
   if (n === 0) fail(file, 'no data rows (the array is empty)');
   if (dim !== undefined && d !== dim) fail(file, `${d} columns but the data has dimension ${dim}`);
-  const width = descr === '<f4' ? 4 : 8;
-  const body = buf.subarray(start + headerLen);
-  if (body.length < n * d * width) fail(file, `truncated: shape (${n}, ${d}) needs ${n * d * width} bytes, found ${body.length}`);
   const rows: number[][] = [];
   for (let i = 0; i < n; i++) {
-    const row: number[] = [];
-    for (let j = 0; j < d; j++) {
-      const v = width === 4 ? body.readFloatLE((i * d + j) * 4) : body.readDoubleLE((i * d + j) * 8);
-      if (!Number.isFinite(v)) fail(file, `row ${i} column ${j} is ${v}`);
-      row.push(v);
-    }
+    const row = Array.from(data.subarray(i * d, (i + 1) * d));
+    const j = row.findIndex((v) => !Number.isFinite(v));
+    if (j >= 0) fail(file, `row ${i} column ${j} is ${row[j]}`);
     rows.push(row);
   }
   return rows;

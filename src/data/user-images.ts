@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { F, keep, noGrad, randint, tensor, type Tensor } from '../torch/index.js';
-import { DataFileError } from './files.js';
+import { DataFileError, readNpyArray } from './files.js';
 import type { Sampler } from './mixture.js';
 import { image, type DataShape } from './shape.js';
 
@@ -42,24 +42,24 @@ function decode(path: string): { width: number; height: number; rgba: Uint8Array
   }
 }
 
-/** Every .png/.jpg/.jpeg in `dir` (sorted by name), resized to size × size with `channels` channels. */
-export function readImageFolder(dir: string, { size, channels }: { size: number; channels: 1 | 3 }): ImageSet {
+/** Every .png/.jpg/.jpeg in `dir` (sorted by name), resized to size × size (or size × width) with `channels` channels. */
+export function readImageFolder(dir: string, { size, channels, width: outW = size }: { size: number; channels: 1 | 3; width?: number }): ImageSet {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataFileError(`--images ${dir}: not a folder`);
   const files = readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
   if (files.length === 0) throw new DataFileError(`--images ${dir}: no .png, .jpg or .jpeg files in this folder`);
-  const out = new Uint8Array(files.length * channels * size * size);
+  const out = new Uint8Array(files.length * channels * size * outW);
   noGrad(() => {
     files.forEach((f, i) => {
       const { width, height, rgba } = decode(join(dir, f));
       // [h, w, 4] → [1, c, h, w] floats, resized on the engine, back to bytes.
       const rgb = tensor(rgba, { shape: [height, width, 4], dtype: 'uint8' }).narrow(2, 0, 3).permute(2, 0, 1).to('float32');
       const pixels = channels === 1 ? rgb.mul(tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, true) : rgb;
-      const resized = height === size && width === size ? pixels.unsqueeze(0) : F.interpolateBilinear(pixels.unsqueeze(0), [size, size]);
-      out.set(Uint8Array.from(resized.clamp(0, 255).round().toNumbers()), i * channels * size * size);
+      const resized = height === size && width === outW ? pixels.unsqueeze(0) : F.interpolateBilinear(pixels.unsqueeze(0), [size, outW]);
+      out.set(Uint8Array.from(resized.clamp(0, 255).round().toNumbers()), i * channels * size * outW);
       rgb.dispose();
     });
   });
-  return new ImageSet(tensor(out, { shape: [files.length, channels, size, size], dtype: 'uint8' }));
+  return new ImageSet(tensor(out, { shape: [files.length, channels, size, outW], dtype: 'uint8' }));
 }
 
 /**
@@ -91,4 +91,43 @@ export function readCifar10(path: string): ImageSet {
     o += p.length;
   }
   return new ImageSet(tensor(all, { shape: [all.length / 3072, 3, 32, 32], dtype: 'uint8' }));
+}
+
+/**
+ * Generated images for `gantry eval-images`, as float32 [n, c, h, w] in [−1, 1] of the reference's
+ * shape: a folder of PNG/JPEG files (resized to h × w), or a .npy array: uint8 [n, h, w] or
+ * [n, h, w, c] (0–255), or float32/float64 [n, c, h, w] (or [n, h, w] for one channel) in [−1, 1].
+ */
+export function readImageSamples(path: string, shape: DataShape & { kind: 'image' }): Tensor {
+  const [c, h, w] = [shape.channels, shape.height, shape.width];
+  const want = `${c}×${h}×${w}`;
+  if (!existsSync(path)) throw new DataFileError(`--samples ${path}: no such file or folder`);
+  if (statSync(path).isDirectory()) {
+    if (c !== 1 && c !== 3) throw new DataFileError(`--samples ${path}: the reference has ${c} channels; image files give 1 or 3`);
+    return noGrad(() => readImageFolder(path, { size: h, width: w, channels: c }).images.to('float32').div(127.5).sub(1));
+  }
+  if (extname(path).toLowerCase() !== '.npy') throw new DataFileError(`--samples ${path}: give a folder of PNG/JPEG files or a .npy array`);
+  const { descr, shape: s, data } = readNpyArray(path);
+  const bad = (why: string): never => {
+    throw new DataFileError(`--samples ${path}: ${why}; the reference's images are ${want} (uint8 [n, h, w] or [n, h, w, c], or float [n, c, h, w] in [−1, 1])`);
+  };
+  if (s[0] === 0) bad('the array is empty');
+  return noGrad(() => {
+    if (descr.endsWith('u1')) {
+      let x: Tensor;
+      if (s.length === 3 && c === 1 && s[1] === h && s[2] === w) x = tensor(data, { shape: [s[0], 1, h, w], dtype: 'uint8' });
+      else if (s.length === 4 && s[1] === h && s[2] === w && s[3] === c) x = tensor(data, { shape: s, dtype: 'uint8' }).permute(0, 3, 1, 2).contiguous();
+      else return bad(`uint8 array of shape (${s})`);
+      return x.to('float32').div(127.5).sub(1);
+    }
+    let x: Tensor;
+    if (s.length === 4 && s[1] === c && s[2] === h && s[3] === w) x = tensor(data, { shape: s, dtype: descr === '<f8' ? 'float64' : 'float32' });
+    else if (s.length === 3 && c === 1 && s[1] === h && s[2] === w) x = tensor(data, { shape: [s[0], 1, h, w], dtype: descr === '<f8' ? 'float64' : 'float32' });
+    else return bad(`float array of shape (${s})`);
+    x = x.to('float32');
+    const [lo, hi] = [x.min().item(), x.max().item()];
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) bad('the array holds NaN or infinite values');
+    if (lo < -1.001 || hi > 1.001) bad(`float values span [${lo.toFixed(3)}, ${hi.toFixed(3)}], outside [−1, 1] (for [0, 1] images save 2·x − 1)`);
+    return x;
+  });
 }

@@ -21,6 +21,8 @@ export interface NoisyDOptions {
   thresholds?: number[];
   /** How many of the highest-scoring test images to return. */
   top?: number;
+  /** Score each test image under this many draws of the input noise (mean of D*), or clean (0). */
+  testDraws?: number;
 }
 
 export interface NoisyDResult {
@@ -45,12 +47,12 @@ export function noisyDiscriminator(
   o: NoisyDOptions = {},
 ): NoisyDResult {
   const sigma = o.sigma ?? 0.5;
-  const steps = o.steps ?? 2000;
+  const steps = o.steps ?? 12_000;
   const batch = o.batch ?? 128;
   const thresholds = o.thresholds ?? [0.7, 0.8, 0.9];
   if (!(sigma >= 0) || steps < 1 || batch < 2) throw new Error('noisy discriminator: sigma ≥ 0, steps ≥ 1 and batch ≥ 2 are required');
   const D = family.discriminator();
-  const opt = new Adam(D.parameters(), { lr: o.lr ?? 2e-4, betas: [0.5, 0.999] });
+  const opt = new Adam(D.parameters(), { lr: o.lr ?? 1e-3, betas: [0.5, 0.999] });
   const half = Math.floor(batch / 2);
   const labels = cat([ones([half, 1]), zeros([half, 1])], 0);
   for (let s = 0; s < steps; s++) {
@@ -69,7 +71,16 @@ export function noisyDiscriminator(
   const scores = scope(() =>
     noGrad(() => {
       const parts: Tensor[] = [];
-      for (let i = 0; i < test.shape[0]; i += 1000) parts.push(D.forward(test.narrow(0, i, Math.min(1000, test.shape[0] - i))).sigmoid().view(-1));
+      const draws = o.testDraws ?? 0;
+      for (let i = 0; i < test.shape[0]; i += 1000) {
+        const t = test.narrow(0, i, Math.min(1000, test.shape[0] - i));
+        if (draws === 0 || sigma === 0) parts.push(D.forward(t).sigmoid().view(-1));
+        else {
+          let sum = zeros([t.shape[0]]);
+          for (let k = 0; k < draws; k++) sum = sum.add(D.forward(t.add(randn(t.shape).mul(sigma))).sigmoid().view(-1));
+          parts.push(sum.div(draws));
+        }
+      }
       return cat(parts, 0).toNumbers();
     }),
   );

@@ -54,10 +54,12 @@ export function knnSqRadii(x: Tensor, ks: number[], block = 1024): Tensor[] {
   return parts.map((p) => cat(p, 0));
 }
 
-export function prdc(real: Tensor, fake: Tensor, o: PrdcOptions = {}): PrdcResult {
+/** Precision/recall and density/coverage together (one pass over the distances); `only` computes one pair. */
+export function prdc(real: Tensor, fake: Tensor, o: PrdcOptions & { only?: 'pr' | 'dc' } = {}): PrdcResult {
   const kPr = o.kPr ?? 3;
   const kDc = o.kDc ?? 5;
   const block = o.block ?? 1024;
+  const [wantPr, wantDc] = [o.only !== 'dc', o.only !== 'pr'];
   if (real.ndim !== 2 || fake.ndim !== 2 || real.shape[1] !== fake.shape[1]) {
     throw new Error(`precision/recall: features must be [n, d] with the same d, got [${real.shape}] and [${fake.shape}]`);
   }
@@ -66,36 +68,38 @@ export function prdc(real: Tensor, fake: Tensor, o: PrdcOptions = {}): PrdcResul
     noGrad(() => {
       const x = real.to('float64');
       const y = fake.to('float64');
-      const [rPr, rDc] = knnSqRadii(x, [kPr, kDc], block);
-      const [fPr] = knnSqRadii(y, [kPr], block);
+      const radii = knnSqRadii(x, [...(wantPr ? [kPr] : []), ...(wantDc ? [kDc] : [])], block);
+      const rPr = wantPr ? radii[0] : null;
+      const rDc = wantDc ? radii[radii.length - 1] : null;
+      const fPr = wantPr ? knnSqRadii(y, [kPr], block)[0] : null;
       const yNorm = y.square().sum(1);
-      // Per generated point: how many real balls hold it (k_pr and k_dc); per real point: recalled, covered.
-      const counts = { pr: zeros([m], { dtype: 'float64' }), dc: zeros([m], { dtype: 'float64' }) };
+      // Per generated point, how many real balls hold it; per real point, whether recalled, covered.
+      let inPr = zeros([m], { dtype: 'float64' });
+      let inDc = zeros([m], { dtype: 'float64' });
       let recalled = 0;
       let covered = 0;
       for (let i = 0; i < n; i += block) {
         const rows = Math.min(block, n - i);
-        const [pr, dc, r, c] = scope(() => {
+        const part = scope(() => {
           const d = sqDist(x.narrow(0, i, rows), y, yNorm);
           const inBall = (r2: Tensor) => d.le(r2.narrow(0, i, rows).unsqueeze(1)).sum(0).to('float64');
-          return [
-            counts.pr.add(inBall(rPr)),
-            counts.dc.add(inBall(rDc)),
-            d.le(fPr.unsqueeze(0)).sum(1).gt(0).sum(),
-            d.min(1).values.le(rDc.narrow(0, i, rows)).sum(),
-          ];
+          return {
+            pr: rPr && inPr.add(inBall(rPr)),
+            dc: rDc && inDc.add(inBall(rDc)),
+            recalled: fPr && d.le(fPr.unsqueeze(0)).sum(1).gt(0).sum(),
+            covered: rDc && d.min(1).values.le(rDc.narrow(0, i, rows)).sum(),
+          };
         });
-        [counts.pr, counts.dc] = [pr, dc];
-        recalled += r.item();
-        covered += c.item();
+        if (part.pr) inPr = part.pr;
+        if (part.dc) inDc = part.dc;
+        recalled += part.recalled?.item() ?? 0;
+        covered += part.covered?.item() ?? 0;
       }
-      const inRealPr = counts.pr;
-      const inRealDc = counts.dc;
       return {
-        precision: inRealPr.gt(0).to('float64').mean().item(),
-        recall: recalled / n,
-        density: inRealDc.sum().item() / (kDc * m),
-        coverage: covered / n,
+        precision: wantPr ? inPr.gt(0).to('float64').mean().item() : NaN,
+        recall: wantPr ? recalled / n : NaN,
+        density: wantDc ? inDc.sum().item() / (kDc * m) : NaN,
+        coverage: wantDc ? covered / n : NaN,
         n_real: n,
         n_fake: m,
         k_pr: kPr,
