@@ -2,6 +2,7 @@
 // autograd switches). Ops live in ops.cc.
 #include "binding.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <torch/cuda.h>
@@ -276,6 +277,14 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
   OPV(manualSeed, {
     torch::manual_seed(static_cast<uint64_t>(I(0)));
     if (torch::cuda::is_available()) torch::cuda::manual_seed_all(static_cast<uint64_t>(I(0)));
+  });
+  // The CPU generator's state (uint8): to draw from a private stream and come back where the
+  // global one was (a network initialised from its own seed), and to checkpoint a run's randomness.
+  OP(getRngState, at::detail::getDefaultCPUGenerator().get_state());
+  OPV(setRngState, {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(T(0));
   });
   OPV(setNumThreads, at::set_num_threads(static_cast<int>(I(0))));
   OP(getNumThreads, static_cast<double>(at::get_num_threads()));

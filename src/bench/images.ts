@@ -10,6 +10,10 @@ import { loadDataset, type DatasetName } from '../data/index.js';
 import { parseMethodVariant } from '../methods/index.js';
 import type { DigitModeReport } from '../metrics/digits.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
+import { imageMetrics, type ImageMetric } from '../metrics/image-metrics.js';
+import type { ImageDatasetName } from '../data/images.js';
+import { loadRun } from '../train/run-dir.js';
+import { evalSeed } from '../train/trainer.js';
 import { writeCharts, type Series } from '../report/chart.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import type { Panel } from '../report/raster.js';
@@ -32,11 +36,17 @@ export interface ImageBenchOptions {
   samples?: number;
   out: string;
   workers: number;
+  /** Image metrics computed on every finished run's generator (FID-MNIST-CNN, …); none: []. */
+  metrics?: ImageMetric[];
+  /** Samples those metrics use per run (and for the real-data row): at most this many (default 10,000). */
+  metricSamples?: number;
 }
 
 interface RunRow {
   seed: number;
   report: DigitModeReport | null;
+  /** The image metrics of this run's generator, by name. */
+  metrics?: Record<string, number>;
   seconds: number;
   stepsPerSecond: number;
   error?: string;
@@ -123,18 +133,69 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
     log(`[${done}/${jobs.length}] ${job.cell.method}, seed ${job.seed}: ${rep.modes} modes, KL ${rep.kl.toFixed(2)}, ${rep.modes_confident} confident, ${r.stepsPerSecond.toFixed(1)} steps/s`);
   });
   for (const c of cells) c.runs.sort((a, b) => a.seed - b.seed);
+  const metricN = Math.min(samples, o.metricSamples ?? 10_000);
+  const realMetrics = o.metrics?.length ? scoreRuns(o.dataset as ImageDatasetName, jobs, o.metrics, metricN, log) : null;
   const wall = (performance.now() - t0) / 1000;
-  const table = imageTable(cells, real, { ...o, steps, samples });
+  let table = imageTable(cells, real, { ...o, steps, samples });
+  if (realMetrics) table += `\n\n${metricsTable(cells, realMetrics, metricN)}`;
   const compact = (r: DigitModeReport | null) => r && { ...r, histogram: undefined, missing_count: r.missing.length, missing: r.missing.length <= 50 ? r.missing : undefined };
   writeFileSync(join(o.out, 'table.md'), `${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n`);
   writeFileSync(
     join(o.out, 'table.json'),
-    JSON.stringify({ options: { ...o, steps, samples, evalEvery }, wall_seconds: +wall.toFixed(1), real: compact(real), cells: cells.map((c) => ({ method: c.method, runs: c.runs.map((r) => ({ ...r, report: compact(r.report) })) })) }, null, 2) + '\n',
+    JSON.stringify({ options: { ...o, steps, samples, evalEvery }, wall_seconds: +wall.toFixed(1), real: compact(real), real_metrics: realMetrics, metric_samples: realMetrics ? metricN : undefined, cells: cells.map((c) => ({ method: c.method, runs: c.runs.map((r) => ({ ...r, report: compact(r.report) })) })) }, null, 2) + '\n',
   );
   writeMosaic(cells, o, steps);
   writeTrend(cells, o);
   log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).`);
   return { cells, real };
+}
+
+/**
+ * The image metrics of every finished run's generator (its final weights, the final evaluation's
+ * seed), one run loaded at a time, then the real-data row; returns the real-data row's values.
+ */
+function scoreRuns(
+  dataset: ImageDatasetName,
+  jobs: { cell: ImageCell; seed: number; dir: string }[],
+  metrics: ImageMetric[],
+  n: number,
+  log: (s: string) => void,
+): Record<string, number> {
+  const done = jobs.filter((j) => j.cell.runs.find((r) => r.seed === j.seed)?.report);
+  log(`image metrics (${metrics.join(', ')}) on ${n.toLocaleString('en')} samples of each of ${done.length} runs, and the real-data row…`);
+  const result = imageMetrics(
+    dataset,
+    done.map((j) => ({
+      label: `${j.cell.method} seed ${j.seed}`,
+      images: () => {
+        const run = loadRun(j.dir);
+        manualSeed(evalSeed(j.seed));
+        return run.method.sample(n);
+      },
+    })),
+    { metrics: metrics.filter((m) => m !== 'modes' && m !== 'ivom' && m !== 'noisy-d'), n },
+  );
+  done.forEach((j, i) => {
+    const row = j.cell.runs.find((r) => r.seed === j.seed)!;
+    row.metrics = result.rows[i].values;
+  });
+  return result.rows[result.rows.length - 1].values;
+}
+
+/** Mean ± std over seeds of each image metric, with the real-data row. */
+export function metricsTable(cells: ImageCell[], real: Record<string, number>, n: number): string {
+  const cols = Object.keys(real).filter((c) => !c.endsWith(' std'));
+  const digits = (c: string) => (/^(FID|KID)/.test(c) ? 1 : /^(IS|MODE)/.test(c) ? 2 : 3);
+  const line = (r: (string | number)[]) => `| ${r.join(' | ')} |`;
+  const rows = cells.map((c) => [c.method, ...cols.map((k) => pm(c.runs.filter((r) => r.metrics?.[k] !== undefined).map((r) => r.metrics![k]), digits(k)))]);
+  rows.push(['**real data** (held-out test digits)', ...cols.map((k) => real[k].toFixed(digits(k)))]);
+  return [
+    `Image metrics on ${n.toLocaleString('en')} samples per run against ${n.toLocaleString('en')} training images (the classifier's features; mean ± std over seeds):`,
+    '',
+    line(['method', ...cols]),
+    line(['---', ...cols.map(() => '---')]),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 /** The final sample grid of every run: methods × seeds. */

@@ -10,7 +10,7 @@ import { IMAGE_METRICS, imageMetrics, imageMetricsTable, type ImageMetric, type 
 import { familyFor, NETWORKS } from '../nets/index.js';
 import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
-import { keep, manualSeed, noGrad, scope } from '../torch/index.js';
+import { manualSeed } from '../torch/index.js';
 import { loadRun } from '../train/run-dir.js';
 
 export const DEFAULT_IMAGE_METRICS: ImageMetric[] = ['modes', 'fid', 'kid', 'pr', 'dc', 'is', 'mode'];
@@ -68,16 +68,23 @@ export function addEvalImages(program: Command, int: (name: string) => (v: strin
       }
       if (metrics.includes('ivom') && !run) throw new Error('invalid --metrics: ivom optimises a generator\'s input, so it needs --run DIR');
       const shape = SHAPES[reference];
-      const source: ImageSource = scope(() => {
-        if (run) {
-          manualSeed(o.seed);
-          const G = run.method.Gema ?? run.method.G;
-          const images = keep(noGrad(() => run.method.sample(o.n)));
-          return { label: `${run.config.method} (${o.run})`, images, generator: { G, noise: (k: number) => run.method.noise(k) }, family: run.method.family };
-        }
-        const images = keep(readImageSamples(o.samples, shape));
-        return { label: o.samples, images: images.shape[0] > o.n ? keep(images.narrow(0, 0, o.n).contiguous()) : images };
-      });
+      const source: ImageSource = run
+        ? {
+            label: `${run.config.method} (${o.run})`,
+            images: () => {
+              manualSeed(o.seed);
+              return run.method.sample(o.n);
+            },
+            generator: { G: run.method.Gema ?? run.method.G, noise: (k: number) => run.method.noise(k) },
+            family: run.method.family,
+          }
+        : {
+            label: o.samples,
+            images: () => {
+              const x = readImageSamples(o.samples, shape);
+              return x.shape[0] > o.n ? x.narrow(0, 0, o.n) : x;
+            },
+          };
       const family = familyFor(shape, o.nets, []);
       const out = o.out ?? (o.run ? o.run : 'eval-images');
       const extra = metrics.includes('noisy-d') ? sigmas.slice(1) : [];

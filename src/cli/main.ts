@@ -21,7 +21,7 @@ import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
 import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
-import { addEvalImages } from './eval-images.js';
+import { addEvalImages, parseMetrics } from './eval-images.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -290,11 +290,15 @@ bench
   .option('--samples <n>', "samples counted per evaluation (default: the preset's)", int('--samples'))
   .option('--evaluations <n>', 'evaluations during training, for the modes-vs-iterations plot', int('--evaluations'), 4)
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
+  .option('--metrics <list>', "image metrics of every run's generator: comma-separated from fid, kid, pr, dc, is, mode, or none", (v: string) => (v === 'none' ? [] : parseMetrics(v)), ['fid', 'kid', 'pr', 'dc', 'is', 'mode'])
+  .option('--metric-samples <n>', 'samples per run for those metrics (at most --samples)', int('--metric-samples'), 10000)
   .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
   .option('--json', 'print table.json instead of the markdown table')
   .action(async (o) => {
     if (o.seeds < 1 || o.workers < 1 || o.steps === 0 || o.samples === 0) throw new Error('invalid options: --seeds, --workers, --steps and --samples must be at least 1');
-    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers };
+    if (o.metrics.some((m: string) => m === 'ivom' || m === 'noisy-d' || m === 'modes')) throw new Error('invalid --metrics: the bench computes fid, kid, pr, dc, is, mode (modes are always counted; ivom and noisy-d: gantry eval-images --run)');
+    if (o.metricSamples < 2) throw new Error('invalid --metric-samples: need at least 2');
+    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples };
     await benchImages(opts, o.json ? () => {} : (s) => console.log(s));
     if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
     else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);

@@ -4,7 +4,7 @@
 // the other networks by role and adds one `step()` that reads like its paper.
 import { z } from 'zod';
 import type { DataShape } from '../data/shape.js';
-import type { Family } from '../nets/index.js';
+import type { Family, GeneratorOptions } from '../nets/index.js';
 import { Adam, RMSprop, parametersOf, type Module, type Optimizer } from '../nn/index.js';
 import { F, noGrad, rand, randn, randnLike, type Tensor } from '../torch/index.js';
 
@@ -88,12 +88,14 @@ export abstract class Method {
   constructor(
     readonly protocol: Protocol,
     readonly family: Family,
+    /** How the generator is built (Mode-regularized GAN: two BatchNorm streams). */
+    generator: GeneratorOptions = {},
   ) {
     this.shape = family.shape;
-    this.G = this.network('G', family.generator(protocol.latentDim));
+    this.G = this.network('G', family.generator(protocol.latentDim, generator));
     this.optimizer('G', this.adam('G', this.G));
     if (protocol.ema > 0) {
-      this.Gema = this.network('G_ema', family.generator(protocol.latentDim).requiresGrad_(false));
+      this.Gema = this.network('G_ema', family.generator(protocol.latentDim, generator).requiresGrad_(false));
       this.Gema.loadStateDict(this.G.stateDict());
     }
   }
@@ -171,13 +173,15 @@ export abstract class Method {
     return s > 0 ? x.add(randnLike(x).mul(s)) : x;
   }
   /**
-   * Minimise `loss` with `opt`. Gradients flow only into opt's parameters: the G step does not
-   * compute (or leave behind) gradients for D's weights.
+   * Minimise `loss` with `opt` (and the optimizers in `also`, each stepping its own networks, as
+   * MDGAN's G and E). Gradients flow only into their parameters: the G step does not compute (or
+   * leave behind) gradients for D's weights.
    */
-  protected minimize(opt: Optimizer, loss: Tensor): number {
-    opt.zeroGrad();
-    loss.backward(undefined, { inputs: opt.params });
-    opt.step();
+  protected minimize(opt: Optimizer, loss: Tensor, also: Optimizer[] = []): number {
+    const opts = [opt, ...also];
+    for (const o of opts) o.zeroGrad();
+    loss.backward(undefined, { inputs: opts.flatMap((o) => o.params) });
+    for (const o of opts) o.step();
     return loss.item();
   }
 }

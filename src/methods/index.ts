@@ -7,6 +7,9 @@ import { gan } from './gan.js';
 import { lsgan } from './lsgan.js';
 import { nsgan } from './nsgan.js';
 import { pacgan } from './pacgan.js';
+import { regGan } from './reg-gan.js';
+import { mdgan } from './mdgan.js';
+import { ivgan } from './ivgan.js';
 import { unrolled } from './unrolled.js';
 import { veegan } from './veegan.js';
 import { wgan } from './wgan.js';
@@ -17,7 +20,7 @@ export * from './adversarial.js';
 export { ganDiscriminatorLoss, nonSaturatingLoss } from './gan.js';
 
 export const METHODS: Record<string, MethodSpec> = Object.fromEntries(
-  [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan].map((m) => [m.id, m as unknown as MethodSpec]),
+  [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan, regGan, mdgan, ivgan].map((m) => [m.id, m as unknown as MethodSpec]),
 );
 
 export function getMethod(id: string): MethodSpec {

@@ -24,8 +24,8 @@ export type ImageMetric = (typeof IMAGE_METRICS)[number];
 
 export interface ImageSource {
   label: string;
-  /** n generated images [n, c, h, w] in [−1, 1]. */
-  images: Tensor;
+  /** Draws the n generated images [n, c, h, w] in [−1, 1] (called once, when this row is scored). */
+  images: () => Tensor;
   /** For IvOM: the generator and its prior. */
   generator?: { G: Module; noise: (k: number) => Tensor };
   /** The networks of the run, whose discriminator architecture the noisy discriminator copies. */
@@ -89,9 +89,10 @@ export function imageMetrics(reference: ImageDatasetName, sources: ImageSource[]
   const score = (src: ImageSource, real: boolean): ImageMetricsRow => {
     const values: Record<string, number> = {};
     let missingImages: Tensor | undefined;
-    const x = src.images;
-    const n = x.shape[0];
+    let n = 0;
     scope(() => {
+      const x = noGrad(src.images);
+      n = x.shape[0];
       if (needFeatures && refFeatures) {
         const { features, probs } = space.read(x);
         if (has('fid') && refStats) {
@@ -140,7 +141,7 @@ export function imageMetrics(reference: ImageDatasetName, sources: ImageSource[]
   };
 
   const rows = sources.map((s) => score(s, false));
-  rows.push(scope(() => score({ label: 'real data (held-out test images)', images: noGrad(() => test.sample(o.n)), family: o.noisyD?.family }, true)));
+  rows.push(scope(() => score({ label: 'real data (held-out test images)', images: () => test.sample(o.n), family: o.noisyD?.family }, true)));
   return { reference, featureSpace: space.name, referenceN: o.n, rows };
 }
 

@@ -69,6 +69,7 @@ export interface NativeOps {
   ge: (a0: Handle, a1: Handle) => Handle;
   geScalar: (a0: Handle, a1: number) => Handle;
   getNumThreads: () => number;
+  getRngState: () => Handle;
   grad: (a0: Handle) => Handle | null;
   gt: (a0: Handle, a1: Handle) => Handle;
   gtScalar: (a0: Handle, a1: number) => Handle;
@@ -153,6 +154,7 @@ export interface NativeOps {
   setGradEnabled: (a0: boolean) => void;
   setNumThreads: (a0: number) => void;
   setRequiresGrad: (a0: Handle, a1: boolean) => void;
+  setRngState: (a0: Handle) => void;
   sgdStep: (params: Handle[], buffers: Handle[], lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, first: boolean) => void;
   shape: (a0: Handle) => number[];
   showConfig: () => string;

@@ -1,9 +1,41 @@
 // Seeds, threads, devices and what the engine runs on (for `gantry doctor`).
 import { readFileSync } from 'node:fs';
 import { N } from './native.js';
+import { wrap, type Tensor } from './tensor.js';
 
 /** As `torch.manual_seed`: seeds the CPU and every CUDA generator. */
 export const manualSeed = (seed: number): void => N.manualSeed(seed);
+/** The CPU generator's state, as torch.get_rng_state() (a uint8 tensor). */
+export const getRngState = (): Tensor => wrap(N.getRngState());
+/** As torch.set_rng_state(): the CPU generator continues from `state`. */
+export const setRngState = (state: Tensor): void => N.setRngState(state.h);
+/**
+ * Runs fn on a private random stream seeded with `seed`, then puts the global CPU generator back
+ * exactly where it was: what fn draws does not shift anything drawn after it.
+ */
+export function withSeed<R>(seed: number, fn: () => R): R {
+  const saved = getRngState();
+  try {
+    manualSeed(seed);
+    return fn();
+  } finally {
+    setRngState(saved);
+    saved.dispose();
+  }
+}
+/**
+ * withSeed with a seed derived from (not drawn from) the global generator's current state: a private
+ * stream that differs from run seed to run seed, yet consumes nothing of the global one.
+ */
+export function withForkedStream<R>(salt: number, fn: () => R): R {
+  const state = getRngState();
+  const bytes = state.toArray() as Uint8Array;
+  state.dispose();
+  // FNV-1a over the state bytes and the salt.
+  let h = 0x811c9dc5 ^ salt;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return withSeed(h, fn);
+}
 export const setNumThreads = (n: number): void => N.setNumThreads(n);
 export const getNumThreads = (): number => N.getNumThreads();
 

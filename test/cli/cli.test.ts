@@ -110,6 +110,49 @@ describe('gantry', () => {
     expect(table.real.n).toBe(256);
     expect(table.cells[0].runs[0].report.n).toBe(256);
     for (const f of ['table.md', 'samples-mosaic.png', 'modes-vs-iterations.png']) expect(existsSync(join(out, f))).toBe(true);
+    // The image-metric table: every run's generator and the real-data row, on 256 samples each.
+    expect(table.metric_samples).toBe(256);
+    expect(Object.keys(table.cells[0].runs[0].metrics)).toEqual(expect.arrayContaining(['FID-MNIST-CNN', 'KID-MNIST-CNN', 'precision-MNIST-CNN', 'coverage-MNIST-CNN', 'IS-MNIST-CNN', 'MODE-MNIST-CNN']));
+    expect(table.real_metrics['FID-MNIST-CNN']).toBeLessThan(table.cells[0].runs[0].metrics['FID-MNIST-CNN']);
+    expect(r.stdout).toMatch(/Image metrics on 256 samples per run/);
+  });
+  it('eval-images: a .npy of real digits scores like the real-data row; a run gets IvOM; bad input says why', () => {
+    // 300 MNIST test digits as uint8 [n, 28, 28], the way a user would save them from NumPy.
+    const digits = join(dir, 'digits.npy');
+    const make = spawnSync(process.execPath, ['--input-type=module', '-e', `
+      import { loadMnist } from '${join(__dirname, '..', '..', 'dist', 'src', 'data', 'mnist.js')}';
+      import { writeFileSync } from 'node:fs';
+      const m = loadMnist('test');
+      const bytes = m.images.narrow(0, 300, 300).contiguous().toArray();
+      let h = "{'descr': '|u1', 'fortran_order': False, 'shape': (300, 28, 28), }";
+      h += ' '.repeat(63 - ((10 + h.length) % 64)) + '\\n';
+      const head = Buffer.alloc(10); head.write('\\x93NUMPY', 0, 'latin1'); head[6] = 1; head.writeUInt16LE(h.length, 8);
+      writeFileSync('${digits}', Buffer.concat([head, Buffer.from(h, 'latin1'), Buffer.from(bytes)]));`], { encoding: 'utf8' });
+    expect(make.status, make.stderr).toBe(0);
+    const r = gantry('eval-images', '--samples', digits, '--reference', 'mnist', '--n', '300', '--metrics', 'fid,pr,is,mode,modes', '--out', join(dir, 'ei'), '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rows).toHaveLength(2);
+    const [mine, real] = out.rows;
+    expect(real.label).toMatch(/real data/);
+    expect(mine.n).toBe(300);
+    expect(mine['precision-MNIST-CNN']).toBeGreaterThan(0.6);
+    expect(mine['FID-MNIST-CNN']).toBeLessThan(3 * real['FID-MNIST-CNN'] + 5);
+    expect(mine.modes).toBe(10);
+    expect(mine['MODE-MNIST-CNN']).toBeCloseTo(mine['IS-MNIST-CNN'], 6);
+    expect(existsSync(join(dir, 'ei', 'eval-images.md'))).toBe(true);
+    const iv = gantry('eval-images', '--run', join(dir, 'stacked'), '--n', '64', '--metrics', 'ivom', '--ivom-n', '4', '--ivom-steps', '5', '--ivom-restarts', '1', '--json');
+    expect(iv.status, iv.stderr).toBe(0);
+    expect(JSON.parse(iv.stdout).rows[0].IvOM).toBeGreaterThan(0);
+    const none = gantry('eval-images', '--reference', 'mnist');
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/give --samples PATH or --run DIR/);
+    const wrong = gantry('eval-images', '--samples', digits, '--reference', 'stacked-mnist', '--n', '10');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/digits\.npy: uint8 array of shape \(300,28,28\).*3×28×28/);
+    const noRun = gantry('eval-images', '--samples', digits, '--reference', 'mnist', '--metrics', 'ivom');
+    expect(noRun.stderr).toMatch(/ivom .* needs --run DIR/);
+    expect(gantry('eval-images', '--samples', digits, '--reference', 'mnist', '--metrics', 'fid,bogus').stderr).toMatch(/unknown metric 'bogus'/);
   });
   it('methods --json lists every method with its defaults', () => {
     const r = gantry('methods', '--json');
