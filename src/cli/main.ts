@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { DATASETS, DataFileError, MIXTURES, readPoints, parseSigma } from '../data/index.js';
-import { METHODS, parseOption } from '../methods/index.js';
+import { LENS_BASES, METHODS, parseOption } from '../methods/index.js';
 import { NETWORKS } from '../nets/index.js';
 import { modeMetrics } from '../metrics/modes.js';
 import { describeReport } from '../metrics/report.js';
@@ -116,9 +116,14 @@ program
   .option('--instance-noise <sigma>', 'instance noise σ on D inputs, annealed to 0', num('--instance-noise'))
   .option('--instance-noise-steps <n>', 'steps over which instance noise anneals', int('--instance-noise-steps'))
   .option('--opt <key=value>', 'a method hyperparameter (repeatable), see `gantry methods`', kv)
+  .option('--lens', `a Tempered Adversarial Networks lens in front of D (on ${LENS_BASES.join(', ')}; the same as --method lens-<id>; its K: --opt K=10000)`)
   .option('--json', 'print final.json instead of a summary')
   .option('--quiet', 'no progress bar')
   .action((o) => {
+    if (o.lens) {
+      if (!(LENS_BASES as readonly string[]).includes(o.method)) throw new Error(`invalid --lens: the lens wraps ${LENS_BASES.join(', ')}, not ${o.method}`);
+      o.method = `lens-${o.method}`;
+    }
     const source = o.images ? 'images' : o.cifar10 ? 'cifar10' : o.data ? 'data' : o.dataset;
     const out = o.out || `runs/${o.method}-${source}-seed${o.seed}`;
     const protocol = Object.fromEntries(

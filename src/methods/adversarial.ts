@@ -6,6 +6,7 @@ import type { Module, Optimizer } from '../nn/index.js';
 import { noGrad, type Tensor } from '../torch/index.js';
 import type { Family } from '../nets/index.js';
 import { Method, type Losses, type Protocol, type StepContext } from './base.js';
+import { Lens } from './lens.js';
 
 export interface Objective {
   /** D's loss from its outputs on a real and a generated batch. */
@@ -37,6 +38,8 @@ export function pack(x: Tensor, m: number): Tensor {
 export class AdversarialMethod extends Method {
   readonly D: Module;
   readonly optD: Optimizer;
+  /** The lens of Tempered Adversarial Networks, when one is attached (src/methods/lens.ts). */
+  lens: Lens | null = null;
   constructor(
     p: Protocol,
     family: Family,
@@ -50,7 +53,30 @@ export class AdversarialMethod extends Method {
     if (objective.optimizer) this.optimizer('G', objective.optimizer(this.G));
   }
 
-  protected update({ real }: StepContext): Losses {
+  /** Attaches a lens: D sees L(x) for real x, and L trains after every D update. */
+  withLens(net: Module, K: number): this {
+    this.lens = new Lens(this.network('L', net), K);
+    this.optimizer('L', this.objective.optimizer?.(net) ?? this.adam('G', net));
+    return this;
+  }
+
+  /** λ·(−L_D(L(x), fake)) + ‖x − L(x)‖² (per sample, summed over its elements), one step of L's optimizer. */
+  private updateLens(lens: Lens, x: Tensor, fakeIn: Tensor, iteration: number, losses: Losses): void {
+    const lambda = lens.lambda(iteration);
+    const lensed = lens.net.forward(x);
+    const adv = this.objective.d(this.D.forward(pack(this.dIn(lensed), this.packing)), this.D.forward(fakeIn)).neg();
+    const rec = x.sub(lensed).square().flatten(1).sum(1).mean();
+    this.minimize(this.optimizers.L, adv.mul(lambda).add(rec));
+    losses.lambda = lambda;
+    losses.lens_rec = rec.item();
+  }
+
+  override views(x: Tensor): Record<string, Tensor> {
+    const lens = this.lens;
+    return lens ? { lensed: noGrad(() => lens.net.forward(x)) } : {};
+  }
+
+  protected update({ real, iteration }: StepContext): Losses {
     const ob = this.objective;
     const m = this.packing;
     const n = this.protocol.batchSize * m;
@@ -61,7 +87,8 @@ export class AdversarialMethod extends Method {
       // Only a single critic update hands its batch on to G's update; otherwise no graph is needed.
       const z = this.noise(x.shape[0]);
       fake = ob.nCritic === 1 ? this.G.forward(z) : noGrad(() => this.G.forward(z));
-      const xIn = pack(this.dIn(x), m);
+      const xr = this.lens ? noGrad(() => this.lens!.net.forward(x)) : x;
+      const xIn = pack(this.dIn(xr), m);
       const fakeIn = pack(this.dIn(fake.detach()), m);
       let loss = ob.d(this.D.forward(xIn), this.D.forward(fakeIn));
       if (ob.penalty) {
@@ -71,6 +98,7 @@ export class AdversarialMethod extends Method {
       }
       losses.d = this.minimize(this.optD, loss);
       ob.constrain?.(this.D);
+      if (this.lens && i === ob.nCritic - 1) this.updateLens(this.lens, x, fakeIn, iteration, losses);
     }
     for (let k = 0; k < this.protocol.gSteps; k++) {
       // With one D update, G's first update reuses the batch D just judged (as the papers' code

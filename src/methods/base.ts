@@ -124,6 +124,11 @@ export abstract class Method {
    */
   abstract critic(x: Tensor): Tensor | null;
 
+  /** Other views of a batch of real data for the run folder's figures (the lens: L(x)). */
+  views(_x: Tensor): Record<string, Tensor> {
+    return {};
+  }
+
   /** Scalars a method carries between steps (BEGAN's k_t); saved with checkpoints. */
   get state(): Record<string, number> {
     return {};
@@ -196,6 +201,8 @@ export interface MethodSpec<O extends z.ZodRawShape = z.ZodRawShape> {
   options: z.ZodObject<O>;
   /** Protocol fields this method overrides (e.g. WGAN's RMSprop learning rate). */
   protocolOverrides?: Partial<Protocol>;
+  /** Options that depend on the run's budget (the lens's K at a shortened budget), filled before create. */
+  resolveOptions?(options: z.infer<z.ZodObject<O>>, run: { steps: number }): z.infer<z.ZodObject<O>>;
   create(protocol: Protocol, family: Family, options: z.infer<z.ZodObject<O>>): Method;
 }
 

@@ -10,6 +10,7 @@ import { pacgan } from './pacgan.js';
 import { regGan } from './reg-gan.js';
 import { mdgan } from './mdgan.js';
 import { ivgan } from './ivgan.js';
+import { LENS_BASES, lensMethod } from './lens.js';
 import { unrolled } from './unrolled.js';
 import { veegan } from './veegan.js';
 import { wgan } from './wgan.js';
@@ -19,9 +20,11 @@ export * from './base.js';
 export * from './adversarial.js';
 export { ganDiscriminatorLoss, nonSaturatingLoss } from './gan.js';
 
+const BASE: MethodSpec[] = [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan, regGan, mdgan, ivgan].map((m) => m as unknown as MethodSpec);
 export const METHODS: Record<string, MethodSpec> = Object.fromEntries(
-  [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan, regGan, mdgan, ivgan].map((m) => [m.id, m as unknown as MethodSpec]),
+  [...BASE, ...LENS_BASES.map((id) => lensMethod(BASE.find((m) => m.id === id)!))].map((m) => [m.id, m]),
 );
+export { LENS_BASES } from './lens.js';
 
 export function getMethod(id: string): MethodSpec {
   const spec = METHODS[id];

@@ -27,6 +27,7 @@ import {
 } from '../nn/index.js';
 import { cat, type Tensor } from '../torch/index.js';
 import type { Family, GeneratorOptions, Joint } from './family.js';
+import { residualLens } from './lens.js';
 
 export interface DcganSpec {
   name: string;
@@ -178,6 +179,10 @@ export class DcganFamily implements Family {
 
   autoencoder(code: number): Module {
     return new Sequential(this.encoder(code), this.generator(code));
+  }
+
+  lens(): Module {
+    return residualLens({ size: this.shape.channels, kind: 'conv', width: 32, blocks: 8 });
   }
 }
 

@@ -36,4 +36,6 @@ export interface Family {
   joint(latent: number, o?: { zFirst?: boolean; depth?: number }): Joint;
   /** x → x through a bottleneck of `code` numbers (EBGAN's and BEGAN's discriminator). */
   autoencoder(code: number): Module;
+  /** x → x, a residual network that starts as the identity (the lens of Tempered Adversarial Networks). */
+  lens(): Module;
 }

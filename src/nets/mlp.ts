@@ -5,6 +5,7 @@ import { points, sampleSize, type DataShape } from '../data/shape.js';
 import { Sequential, mlp } from '../nn/index.js';
 import { cat, type Tensor } from '../torch/index.js';
 import type { Family, Joint } from './family.js';
+import { residualLens } from './lens.js';
 
 class JointMLP extends Sequential implements Joint {
   constructor(
@@ -46,5 +47,8 @@ export class MLPFamily implements Family {
   }
   autoencoder(code: number) {
     return mlp(this.dim, [...this.hidden, code, ...[...this.hidden].reverse()], this.dim);
+  }
+  lens() {
+    return residualLens({ size: this.dim, kind: 'linear', width: this.hidden[0] ?? 128, blocks: 2 });
   }
 }

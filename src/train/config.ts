@@ -80,16 +80,18 @@ export function buildRun(input: RunConfigInput): Run {
   const dataset = { ...preset?.dataset, ...given };
   const data = loadDataset(dataset);
   const protocol = ProtocolSchema.parse({ latentDim: latentFor(data.shape), ...preset?.protocol, ...spec.protocolOverrides, ...config.protocol });
+  const steps = config.steps ?? preset?.steps ?? 5000;
+  const methodOptions = spec.resolveOptions ? spec.resolveOptions(options.data, { steps }) : options.data;
   const resolved: RunConfig = {
     ...config,
     dataset,
-    methodOptions: options.data as Record<string, number | boolean>,
+    methodOptions: methodOptions as Record<string, number | boolean>,
     protocol,
-    steps: config.steps ?? preset?.steps ?? 5000,
+    steps,
     evalEvery: config.evalEvery ?? preset?.evalEvery ?? 1000,
     evalSamples: config.evalSamples ?? preset?.evalSamples ?? 2500,
   };
-  const method = spec.create(protocol, familyFor(data.shape, protocol.nets, protocol.hidden), options.data);
+  const method = spec.create(protocol, familyFor(data.shape, protocol.nets, protocol.hidden), methodOptions);
   const trainer = new Trainer(method, data, {
     steps: resolved.steps,
     seed: config.seed,

@@ -11,7 +11,8 @@ import type { Method } from '../methods/index.js';
 import { histogramPanel, imageGrid } from '../report/images.js';
 import { densityPanel, drawPoints, heatPanel, squareRange, writePng, type Panel, type Range } from '../report/raster.js';
 import { writeFigure } from '../report/figure.js';
-import { linspace, manualSeed, noGrad, scope, stack, tensor, type Tensor } from '../torch/index.js';
+import { cat, keep, linspace, manualSeed, noGrad, scope, stack, tensor, withForkedStream, type Tensor } from '../torch/index.js';
+import { writeCharts } from '../report/chart.js';
 import { buildRun, type Run, type RunConfig, type RunConfigInput } from './config.js';
 import { evalSeed } from './trainer.js';
 
@@ -27,7 +28,22 @@ export const FILES = {
   samplesNpy: 'samples.npy',
   grid: (step: number) => `samples-step${String(step).padStart(7, '0')}.png`,
   histogram: 'modes-histogram.png',
+  /** Real images (top half) and the same images through a method's view, e.g. the lens (bottom half). */
+  view: (name: string, step: number) => `${name}-step${String(step).padStart(7, '0')}.png`,
+  lensCurves: 'lens.png',
 } as const;
+
+/** The lens's adversarial weight λ and its reconstruction error ‖x − L(x)‖² over training. */
+function writeLensCurves(path: string, curves: Record<string, [number, number][]>): void {
+  writeCharts(
+    path,
+    [
+      { title: 'lens weight λ = 1 − sin(tπ/2K)', yLabel: 'λ', series: [{ label: 'λ', points: curves.lambda ?? [] }] },
+      { title: 'lens reconstruction ‖x − L(x)‖²', yLabel: 'per sample', series: [{ label: 'reconstruction', points: curves.lens_rec ?? [] }] },
+    ],
+    'generator steps',
+  );
+}
 
 /**
  * The same 64 latent codes at every evaluation, so the grids show one set of samples evolving.
@@ -66,10 +82,27 @@ export function recordRun(run: Run, dir: string): void {
   let lastLosses: Record<string, number> = {};
   run.trainer.on('step', ({ losses }) => (lastLosses = losses));
   const images = run.data.shape.kind === 'image';
+  // Methods with other views of real data (the lens): a fixed real batch, drawn on a private stream
+  // so the training's randomness is untouched, shown through each view at every evaluation.
+  const fixedReal = images ? keep(withForkedStream(0x7ea1, () => noGrad(() => run.data.sampler.sample(32)))) : null;
+  const hasViews = fixedReal !== null && Object.keys(scope(() => run.method.views(fixedReal.narrow(0, 0, 1)))).length > 0;
+  // Scalars worth a curve (the lens's λ and reconstruction error), sampled every few steps.
+  const curves: Record<string, [number, number][]> = {};
+  const every = Math.max(1, Math.floor(run.config.steps / 500));
+  run.trainer.on('step', ({ step, losses }) => {
+    if (step % every !== 0) return;
+    for (const k of ['lambda', 'lens_rec']) if (losses[k] !== undefined) (curves[k] ??= []).push([step, losses[k]]);
+  });
   run.trainer.on('eval', ({ step, report }) => {
     const seconds = (performance.now() - t0) / 1000;
     appendFileSync(join(dir, FILES.metrics), JSON.stringify({ step, seconds: +seconds.toFixed(2), losses: lastLosses, ...compactReport(report) }) + '\n');
     if (images) writeSampleGrid(run.method, join(dir, FILES.grid(step)));
+    if (hasViews && fixedReal) {
+      scope(() => {
+        for (const [name, view] of Object.entries(run.method.views(fixedReal))) writePng(join(dir, FILES.view(name, step)), imageGrid(cat([fixedReal, view], 0), 8));
+      });
+    }
+    if (curves.lambda) writeLensCurves(join(dir, FILES.lensCurves), curves);
   });
   run.trainer.on('checkpoint', ({ step }) => {
     saveCheckpoint(join(dir, FILES.checkpoint), { modules: run.method.modules, optimizers: run.method.optimizers }, { step, methodState: run.method.state });
