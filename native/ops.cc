@@ -44,6 +44,19 @@ static bool fusable(const torch::Tensor& p, const torch::Tensor& g, const torch:
 }
 
 // PyTorch's Adam (torch/optim/adam.py, single-tensor path), one native call per optimizer step.
+// The 2-norm of all the gradients of a parameter list (those that have one), as one number: what
+// a training run logs as grad_norm_G / grad_norm_D every step, without a JS round trip per tensor.
+static double gradNorm(const Napi::CallbackInfo& info) {
+  auto params = argTensors(info, 0);
+  torch::NoGradGuard noGrad;
+  double sum = 0;
+  for (auto& p : params) {
+    torch::Tensor g = p.grad();
+    if (g.defined()) sum += g.to(torch::kDouble).square().sum().item<double>();
+  }
+  return std::sqrt(sum);
+}
+
 static void adamStep(const Napi::CallbackInfo& info) {
   auto params = argTensors(info, 0), m = argTensors(info, 1), v = argTensors(info, 2);
   double step = argDouble(info, 3), lr = argDouble(info, 4), b1 = argDouble(info, 5), b2 = argDouble(info, 6),
@@ -295,6 +308,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   OPV(clamp_, T(0).clamp_(OS(1), OS(2)));
   OPV(mulScalar_, T(0).mul_(D(1)));
   OPV(add_, T(0).add_(T(1), D(2)));
+  reg(env, exports, "gradNorm", [](const Napi::CallbackInfo& info) -> Napi::Value { return Napi::Number::New(info.Env(), gradNorm(info)); });
   reg(env, exports, "adamStep", [](const Napi::CallbackInfo& info) -> Napi::Value { adamStep(info); return info.Env().Undefined(); });
   reg(env, exports, "rmspropStep", [](const Napi::CallbackInfo& info) -> Napi::Value { rmspropStep(info); return info.Env().Undefined(); });
   reg(env, exports, "sgdStep", [](const Napi::CallbackInfo& info) -> Napi::Value { sgdStep(info); return info.Env().Undefined(); });

@@ -27,6 +27,7 @@ const HAND = {
   fromTypedArray: '(data: ArrayBufferView, shape: number[]) => Handle',
   toTypedArray: '(t: Handle) => Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array',
   autogradGrad: '(outputs: Handle[], inputs: Handle[], gradOutputs: Handle[] | null, retainGraph: boolean, createGraph: boolean, allowUnused: boolean) => (Handle | null)[]',
+  gradNorm: '(params: Handle[]) => number',
   adamStep: '(params: Handle[], expAvg: Handle[], expAvgSq: Handle[], step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number) => void',
   rmspropStep: '(params: Handle[], squareAvg: Handle[], momentum: Handle[], gradAvg: Handle[], lr: number, alpha: number, eps: number, weightDecay: number, momentum_: number, centered: boolean) => void',
   sgdStep: '(params: Handle[], buffers: Handle[], lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, first: boolean) => void',

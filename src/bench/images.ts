@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { loadDataset, type DatasetName } from '../data/index.js';
-import { parseMethodVariant } from '../methods/index.js';
+import { expandVariants } from '../methods/index.js';
 import type { DigitModeReport } from '../metrics/digits.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { imageMetrics, type ImageMetric } from '../metrics/image-metrics.js';
@@ -96,7 +96,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
   const steps = o.steps ?? preset.steps;
   const samples = o.samples ?? preset.evalSamples;
   const evalEvery = o.evaluations > 0 ? Math.max(1, Math.floor(steps / (o.evaluations + 1))) : 0;
-  const variants = [...new Set(o.methods)].map(parseMethodVariant);
+  const variants = expandVariants(o.methods);
   mkdirSync(o.out, { recursive: true });
   const cells: ImageCell[] = [];
   const jobs: (Job & { cell: ImageCell; seed: number })[] = [];

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, readCsv } from '../data/index.js';
-import { parseMethodVariant } from '../methods/index.js';
+import { expandVariants } from '../methods/index.js';
 import type { ModeReport } from '../metrics/modes.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
@@ -98,7 +98,7 @@ export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
 
 export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) => void): Promise<Cell[]> {
   // Variants are checked before anything is written or trained; a repeated one would share run folders.
-  const variants = [...new Set(o.methods)].map(parseMethodVariant);
+  const variants = expandVariants(o.methods);
   mkdirSync(o.out, { recursive: true });
   const jobs: (Job & { cell: Cell })[] = [];
   const cells: Cell[] = [];

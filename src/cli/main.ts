@@ -11,6 +11,7 @@ import { modeMetrics } from '../metrics/modes.js';
 import { describeReport } from '../metrics/report.js';
 import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { benchImages } from '../bench/images.js';
+import { benchGradients } from '../bench/gradients.js';
 import { engineInfo, keep, manualSeed, scope, tensor } from '../torch/index.js';
 import { trainToDir } from '../train/run.js';
 import { evaluatorPaths, trainEvaluator } from '../evaluator/mnist-cnn.js';
@@ -256,7 +257,7 @@ const bench = program.command('bench').description('benchmarks that rerun the pa
 bench
   .command('synthetic')
   .description("VEEGAN's Table 1 with our reruns: methods × datasets × seeds, mean ± std")
-  .option('--methods <ids>', 'comma-separated method ids; a variant fixes hyperparameters: wgan-gp:lambda=10:lr=0.001', list, Object.keys(METHODS))
+  .option('--methods <ids>', 'comma-separated method ids; a variant fixes hyperparameters (wgan-gp:lambda=10:lr=0.001), and | gives one row per value (reg-gan:lambda1=0|0.2:lambda2=0|0.4)', list, Object.keys(METHODS))
   .option('--datasets <names>', 'comma-separated: ring, grid, highdim', list, [...MIXTURES])
   .option('--seeds <n>', 'seeds per cell', int('--seeds'), 5)
   .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 20000)
@@ -287,7 +288,7 @@ bench
 bench
   .command('images')
   .description('Stacked-MNIST (or another MNIST-family set): methods × seeds under an image preset, with the real-data row')
-  .option('--methods <ids>', 'comma-separated method ids or variants (pacgan:packing=4)', list, ['gan', 'nsgan', 'pacgan', 'wgan-gp'])
+  .option('--methods <ids>', 'comma-separated method ids or variants (pacgan:packing=4); | gives one row per value (pacgan:packing=2|3|4)', list, ['gan', 'nsgan', 'pacgan', 'wgan-gp'])
   .addOption(new Option('--dataset <name>', 'image dataset with digit modes').choices(['stacked-mnist', 'color-mnist', 'compositional-mnist', 'mnist']).default('stacked-mnist'))
   .addOption(new Option('--preset <name>', 'image protocol').choices(Object.keys(PRESETS)).default('small-d-quarter'))
   .option('--seeds <n>', 'seeds per method', int('--seeds'), 3)
@@ -307,6 +308,24 @@ bench
     await benchImages(opts, o.json ? () => {} : (s) => console.log(s));
     if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
     else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);
+  });
+
+bench
+  .command('gradients')
+  .description('the gradient experiment of papers/003 (after Arjovsky & Bottou): G frozen, D trained from scratch, ‖∇G‖ under minimax, non-saturating and WGAN-GP losses')
+  .addOption(new Option('--dataset <name>', 'data').choices([...DATASETS]).default('ring'))
+  .option('--stages <list>', "G's nsgan training steps before it is frozen, one experiment each", '0,500,5000')
+  .option('--d-steps <n>', 'discriminator steps (checkpoints at 1, 2, 5, 10, …)', int('--d-steps'), 2000)
+  .option('--runs <n>', 'discriminators trained from scratch per stage (mean ± std)', int('--runs'), 10)
+  .option('--seed <n>', 'random seed', int('--seed'), 1)
+  .addOption(new Option('--nets <family>', 'network family').choices([...NETWORKS]))
+  .option('--out <dir>', 'where gradients.json and gradients.png go', 'bench-results/gradients')
+  .action((o) => {
+    const stages = list(o.stages).map(Number);
+    if (stages.some((s: number) => !Number.isInteger(s) || s < 0)) throw new Error(`invalid --stages: whole numbers ≥ 0, got '${o.stages}'`);
+    if (o.dSteps < 1 || o.runs < 1) throw new Error('invalid options: --d-steps and --runs must be at least 1');
+    benchGradients({ dataset: o.dataset, stages, dSteps: o.dSteps, runs: o.runs, seed: o.seed, out: o.out, nets: o.nets }, (s) => console.log(s));
+    console.log(`\nWrote ${o.out}/gradients.json and gradients.png.`);
   });
 
 try {

@@ -84,6 +84,8 @@ export abstract class Method {
   readonly optimizers: Record<string, Optimizer> = {};
   readonly shape: DataShape;
   private iteration = 0;
+  /** grad_norm_<optimizer> of this step's last update of each network (G, D, E, L, ...), logged with the losses. */
+  private gradNorms: Losses = {};
 
   constructor(
     readonly protocol: Protocol,
@@ -108,7 +110,8 @@ export abstract class Method {
   /** One training iteration: the method's discriminator update(s) and its generator update(s). */
   step(ctx: StepContext): Losses {
     this.iteration = ctx.iteration;
-    const losses = this.update(ctx);
+    this.gradNorms = {};
+    const losses = { ...this.update(ctx), ...this.gradNorms };
     if (this.Gema) {
       const d = this.protocol.ema;
       const target = this.Gema.parameters();
@@ -186,7 +189,11 @@ export abstract class Method {
     const opts = [opt, ...also];
     for (const o of opts) o.zeroGrad();
     loss.backward(undefined, { inputs: opts.flatMap((o) => o.params) });
-    for (const o of opts) o.step();
+    for (const o of opts) {
+      const name = Object.keys(this.optimizers).find((k) => this.optimizers[k] === o);
+      if (name) this.gradNorms[`grad_norm_${name}`] = o.gradNorm();
+      o.step();
+    }
     return loss.item();
   }
 }

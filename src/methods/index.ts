@@ -70,3 +70,25 @@ export function parseMethodVariant(text: string): MethodVariant {
   }
   return { label: text, id, options };
 }
+
+/**
+ * Method variants with ablations: inside a variant, `|` separates the values of one option and every
+ * combination becomes its own variant, in the order written (the last option varies fastest):
+ * `reg-gan:lambda1=0|0.2:lambda2=0|0.4` gives four, `lens-gan:K=10000|100000` two. Each is checked.
+ */
+export function expandVariants(texts: readonly string[]): MethodVariant[] {
+  const out: MethodVariant[] = [];
+  for (const text of texts) {
+    const [id, ...pairs] = text.split(':');
+    let combos: string[][] = [[]];
+    for (const pair of pairs) {
+      const eq = pair.indexOf('=');
+      const values = eq < 0 ? [pair] : pair.slice(eq + 1).split('|').map((v) => `${pair.slice(0, eq)}=${v}`);
+      if (values.some((v) => v.endsWith('='))) throw new Error(`invalid method variant '${text}': '${pair}' has an empty value between '|'`);
+      combos = combos.flatMap((c) => values.map((v) => [...c, v]));
+    }
+    for (const c of combos) out.push(parseMethodVariant([id, ...c].join(':')));
+  }
+  const seen = new Set<string>();
+  return out.filter((v) => !seen.has(v.label) && !!seen.add(v.label));
+}

@@ -36,6 +36,10 @@ export abstract class Optimizer {
   protected h(name: string): Handle[] {
     return this.buffers[name].map((t) => t.h);
   }
+  /** The 2-norm of all the current gradients of this optimizer's parameters. */
+  gradNorm(): number {
+    return N.gradNorm(this.paramHandles);
+  }
   protected get paramHandles(): Handle[] {
     return this.params.map((p) => p.h);
   }

@@ -71,6 +71,7 @@ export interface NativeOps {
   getNumThreads: () => number;
   getRngState: () => Handle;
   grad: (a0: Handle) => Handle | null;
+  gradNorm: (params: Handle[]) => number;
   gt: (a0: Handle, a1: Handle) => Handle;
   gtScalar: (a0: Handle, a1: number) => Handle;
   indexSelect: (a0: Handle, a1: number, a2: Handle) => Handle;

@@ -123,3 +123,22 @@ describe('ivgan', () => {
     expect(losses.at(-1)!.rec).toBeLessThan(losses[0].rec);
   });
 });
+
+describe('ablations in one table', () => {
+  it("'|' separates the values of one option: every combination is a row, in the order written", async () => {
+    const { expandVariants } = await import('../../src/methods/index.js');
+    const v = expandVariants(['reg-gan:lambda1=0|0.2:lambda2=0|0.4', 'lens-gan:K=10000|100000', 'nsgan']);
+    expect(v.map((x) => x.label)).toEqual([
+      'reg-gan:lambda1=0:lambda2=0',
+      'reg-gan:lambda1=0:lambda2=0.4',
+      'reg-gan:lambda1=0.2:lambda2=0',
+      'reg-gan:lambda1=0.2:lambda2=0.4',
+      'lens-gan:K=10000',
+      'lens-gan:K=100000',
+      'nsgan',
+    ]);
+    expect(v[3].options).toEqual({ lambda1: 0.2, lambda2: 0.4 });
+    expect(() => expandVariants(['reg-gan:lambda1=0|-1'])).toThrow(/reg-gan:lambda1=-1/);
+    expect(() => expandVariants(['reg-gan:lambda1=0|'])).toThrow(/empty value/);
+  });
+});
