@@ -70,11 +70,17 @@ program
   .description('list the methods and their hyperparameters with defaults')
   .option('--json', 'machine-readable output')
   .action((o) => {
-    const rows = Object.values(METHODS).map((m) => ({ id: m.id, title: m.title, source: m.source, options: m.options.parse({}) }));
+    // Options without a fixed default (the lens's K follows the budget) show as "auto".
+    const rows = Object.values(METHODS).map((m) => ({
+      id: m.id,
+      title: m.title,
+      source: m.source,
+      options: { ...Object.fromEntries(Object.keys(m.options.shape).map((k) => [k, 'auto'])), ...m.options.parse({}) },
+    }));
     if (o.json) return console.log(JSON.stringify(rows, null, 2));
     for (const r of rows) {
       const opts = Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(' ');
-      console.log(`${r.id.padEnd(9)} ${r.title}${opts ? `  [--opt ${opts}]` : ''}\n          ${r.source}`);
+      console.log(`${r.id.padEnd(13)} ${r.title}${opts ? `  [--opt ${opts}]` : ''}\n              ${r.source}`);
     }
     console.log('\nShared protocol (every method): --hidden 128,128 --latent-dim 2 (256 for images) --batch-size 500 --lr 1e-3 --beta1 0.5 --instance-noise 0');
   });

@@ -51,7 +51,7 @@ export function lensMethod(base: MethodSpec): MethodSpec {
       const { K, ...rest } = o as Record<string, unknown> & { K: number };
       const m = base.create(p, family, rest);
       if (!(m instanceof AdversarialMethod)) throw new Error(`the lens wraps adversarial objectives; ${base.id} is not one`);
-      return m.withLens(withForkedStream(0x1e45, () => family.lens()), K);
+      return m.withLens(withForkedStream(0x1e45, () => family.lens()), K ?? LENS_K);
     },
   }) as unknown as MethodSpec;
 }

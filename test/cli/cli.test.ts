@@ -157,6 +157,12 @@ describe('gantry', () => {
   it('methods --json lists every method with its defaults', () => {
     const r = gantry('methods', '--json');
     const ids = JSON.parse(r.stdout).map((m: { id: string }) => m.id);
-    expect(ids).toEqual(['gan', 'nsgan', 'lsgan', 'wgan', 'wgan-gp', 'ebgan', 'began', 'unrolled', 'pacgan', 'ali', 'veegan']);
+    expect(ids).toEqual([
+      'gan', 'nsgan', 'lsgan', 'wgan', 'wgan-gp', 'ebgan', 'began', 'unrolled', 'pacgan', 'ali', 'veegan', 'reg-gan', 'mdgan', 'ivgan',
+      'lens-gan', 'lens-nsgan', 'lens-lsgan', 'lens-wgan-gp',
+    ]);
+    const lens = JSON.parse(r.stdout).find((m: { id: string }) => m.id === 'lens-wgan-gp');
+    expect(JSON.stringify(lens)).toMatch(/lambda/); // the wrapped objective's own options, and K
+    expect(JSON.stringify(lens)).toMatch(/"K"/);
   });
 });
