@@ -121,6 +121,8 @@ export function imageMetrics(reference: ImageDatasetName, sources: ImageSource[]
         const { ids, confidence } = readDigits(loadEvaluator('mnist'), x, digits.layout);
         const r = modeReport(ids, confidence, digits.q, o.confidence ?? 0.99);
         Object.assign(values, { modes: r.modes, KL: r.kl, 'modes (confident)': r.modes_confident });
+        // Compositional MNIST's #Miss: numbers never generated (its KL is against the unequal p_train).
+        if (reference === 'compositional-mnist') values['#Miss'] = r.missing.length;
       }
       if (has('ivom') && src.generator && testImages) {
         const targets = testImages.narrow(0, 0, Math.min(o.ivom?.n ?? 256, testImages.shape[0]));

@@ -26,7 +26,7 @@ const modesAfter = (method: string, steps: number) => {
     dataset: { name: 'stacked-mnist' },
     preset: 'quick',
     protocol: { batchSize: 32, lrG: 1e-3, lrD: 1e-3 },
-    methodOptions: OPTIONS[method] ?? {},
+    methodOptions: OPTIONS[method.replace(/^lens-/, '')] ?? {},
     steps: Math.max(steps, 1),
     seed: 3,
     evalEvery: 0,
