@@ -6,7 +6,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from './options.js';
 import { isWorkload, STEPS_PER_REP, type WorkloadName } from './steps.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,12 +75,6 @@ async function bench(workload: WorkloadName, reps: number, threads: number, pyth
     torch_version: ti.torch,
   };
 }
-
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got '${v}'`);
-  return n;
-};
 
 const program = new Command('bench:engine')
   .description('docs/ENGINE.md workloads, gantry vs PyTorch, interleaved; one JSON line per workload')

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from './options.js';
 import { writeNpy } from '../src/data/files.js';
 import { imageSampler, type ImageDatasetName } from '../src/data/images.js';
 import { loadMnist, toPixels } from '../src/data/mnist.js';
@@ -25,12 +26,6 @@ import { cat, keep, manualSeed, rand, randint, scope, setNumThreads, type Tensor
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got '${v}'`);
-  return n;
-};
 
 const program = new Command('bench:metrics')
   .description('FID, precision/recall, density/coverage: gantry vs NumPy/SciPy on the same features; then the sanity figures')

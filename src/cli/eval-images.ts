@@ -3,8 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { IMAGE_DATASETS, type ImageDatasetName } from '../data/images.js';
-import { image, type DataShape } from '../data/shape.js';
+import { IMAGE_DATASETS, imageSampler, type ImageDatasetName } from '../data/images.js';
+import type { DataShape } from '../data/shape.js';
 import { readImageSamples } from '../data/user-images.js';
 import { IMAGE_METRICS, imageMetrics, imageMetricsTable, type ImageMetric, type ImageSource } from '../metrics/image-metrics.js';
 import { familyFor, NETWORKS } from '../nets/index.js';
@@ -15,15 +15,6 @@ import { loadRun } from '../train/run-dir.js';
 
 export const DEFAULT_IMAGE_METRICS: ImageMetric[] = ['modes', 'fid', 'kid', 'pr', 'dc', 'is', 'mode'];
 
-type ImageShape = DataShape & { kind: 'image' };
-const img = (c: number, h: number, w = h) => image(c, h, w) as ImageShape;
-const SHAPES: Record<ImageDatasetName, ImageShape> = {
-  mnist: img(1, 28),
-  'fashion-mnist': img(1, 28),
-  'stacked-mnist': img(3, 28),
-  'color-mnist': img(3, 32),
-  'compositional-mnist': img(1, 28, 84),
-};
 
 export function parseMetrics(v: string): ImageMetric[] {
   if (v === 'all') return [...IMAGE_METRICS];
@@ -67,7 +58,7 @@ export function addEvalImages(program: Command, int: (name: string) => (v: strin
         throw new Error(`invalid --reference: give one of ${IMAGE_DATASETS.join(', ')}${run ? ` (the run's data, ${run.config.dataset.name}, has no MNIST-family reference)` : ''}`);
       }
       if (metrics.includes('ivom') && !run) throw new Error('invalid --metrics: ivom optimises a generator\'s input, so it needs --run DIR');
-      const shape = SHAPES[reference];
+      const shape = imageSampler(reference).shape as DataShape & { kind: 'image' };
       const source: ImageSource = run
         ? {
             label: `${run.config.method} (${o.run})`,

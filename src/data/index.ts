@@ -103,16 +103,20 @@ export function loadDataset(o: DatasetOptions): Dataset {
   return { name, sampler: m, shape: m.shape, target: targetOf(m) };
 }
 
+/** How the counting classifier reads a dataset's modes (none for Fashion-MNIST): layout and mode distribution. */
+export function digitModesOf(name: ImageDatasetName): Dataset['digits'] {
+  return name === 'stacked-mnist' || name === 'color-mnist'
+    ? { layout: 'channels', q: uniformModes(3) }
+    : name === 'compositional-mnist'
+      ? { layout: 'side-by-side', q: productModes(COMPOSITIONAL_DIGIT_WEIGHTS) }
+      : name === 'mnist'
+        ? { layout: 'single', q: uniformModes(1) }
+        : undefined;
+}
+
 function loadImageDataset(name: ImageDatasetName, o: DatasetOptions): Dataset {
   const sampler = imageSampler(name, { fixedTriples: o.fixedTriples, fixedSeed: o.fixedSeed });
-  const digits: Dataset['digits'] =
-    name === 'stacked-mnist' || name === 'color-mnist'
-      ? { layout: 'channels', q: uniformModes(3) }
-      : name === 'compositional-mnist'
-        ? { layout: 'side-by-side', q: productModes(COMPOSITIONAL_DIGIT_WEIGHTS) }
-        : name === 'mnist'
-          ? { layout: 'single', q: uniformModes(1) }
-          : undefined;
+  const digits = digitModesOf(name);
   const heldOut = () => imageSampler(name, { split: 'test' });
   return { name: o.fixedTriples ? `${name} (${o.fixedTriples} fixed triples)` : name, sampler, shape: sampler.shape, digits, heldOut };
 }

@@ -6,7 +6,6 @@ import type { Module, Optimizer } from '../nn/index.js';
 import { noGrad, type Tensor } from '../torch/index.js';
 import type { Family } from '../nets/index.js';
 import { Method, type Losses, type Protocol, type StepContext } from './base.js';
-import { Lens } from './lens.js';
 
 export interface Objective {
   /** D's loss from its outputs on a real and a generated batch. */
@@ -33,6 +32,19 @@ export function pack(x: Tensor, m: number): Tensor {
   if (m === 1) return x;
   const [, first, ...rest] = x.shape;
   return x.reshape(-1, first * m, ...rest);
+}
+
+/** The lens of Tempered Adversarial Networks and its adversarial weight's schedule (src/methods/lens.ts). */
+export class Lens {
+  constructor(
+    readonly net: Module,
+    readonly K: number,
+  ) {}
+  /** The adversarial weight at step t (0-based); K = 0 switches the adversarial term off. */
+  lambda(t: number): number {
+    if (this.K <= 0 || t > this.K) return 0;
+    return 1 - Math.sin((t * Math.PI) / (2 * this.K));
+  }
 }
 
 export class AdversarialMethod extends Method {

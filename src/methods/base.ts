@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { DataShape } from '../data/shape.js';
 import type { Family, GeneratorOptions } from '../nets/index.js';
-import { Adam, RMSprop, parametersOf, type Module, type Optimizer } from '../nn/index.js';
+import { Adam, RMSprop, parametersOf, useStream, type Module, type Optimizer } from '../nn/index.js';
 import { F, noGrad, rand, randn, randnLike, type Tensor } from '../torch/index.js';
 
 /**
@@ -84,6 +84,8 @@ export abstract class Method {
   readonly optimizers: Record<string, Optimizer> = {};
   readonly shape: DataShape;
   private iteration = 0;
+  /** G's BatchNorm stream for codes that came from an encoder (1 when G keeps two streams). */
+  private readonly codeStream: number;
   /** grad_norm_<optimizer> of this step's last update of each network (G, D, E, L, ...), logged with the losses. */
   private gradNorms: Losses = {};
 
@@ -94,6 +96,7 @@ export abstract class Method {
     generator: GeneratorOptions = {},
   ) {
     this.shape = family.shape;
+    this.codeStream = (generator.bnStreams ?? 1) > 1 ? 1 : 0;
     this.G = this.network('G', family.generator(protocol.latentDim, generator));
     this.optimizer('G', this.adam('G', this.G));
     if (protocol.ema > 0) {
@@ -147,6 +150,21 @@ export abstract class Method {
       G.train();
       return x;
     });
+  }
+
+  /**
+   * G on latent codes that came from an encoder (E(x), or an intervened E(x)): through BatchNorm's
+   * second stream when G was built with two (Mode-regularized GANs, appendix B), so the statistics G
+   * samples with stay those of noise batches.
+   */
+  protected generateFromCode(code: Tensor): Tensor {
+    if (this.codeStream === 0) return this.G.forward(code);
+    useStream(this.G, this.codeStream);
+    try {
+      return this.G.forward(code);
+    } finally {
+      useStream(this.G, 0);
+    }
   }
 
   /** n latent codes from the prior. */

@@ -17,7 +17,7 @@
 // G's BatchNorm keeps separate statistics for noise batches and encoder codes, as Mode-regularized
 // GANs do (without it the running statistics G samples with mix both, and samples collapse).
 import { z } from 'zod';
-import { Linear, useStream, type Module, type Sequential } from '../nn/index.js';
+import { Linear, type Module, type Sequential } from '../nn/index.js';
 import type { Family } from '../nets/index.js';
 import { F, cat, keep, tensor, type Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
@@ -60,19 +60,8 @@ export class IVGAN extends Method {
     this.optimizer('G', this.adam('G', this.G, this.E));
   }
 
-  /** G on codes that came from the encoder: BatchNorm's second stream, so that the statistics G
-   *  samples with (stream 0, noise batches) are not mixed with the encoder's. */
-  private fromCode(code: Tensor): Tensor {
-    useStream(this.G, 1);
-    try {
-      return this.G.forward(code);
-    } finally {
-      useStream(this.G, 0);
-    }
-  }
-
   private body(x: Tensor): Tensor {
-    return this.D.layers.slice(0, -1).reduce((h, l) => l.forward(h), x);
+    return this.D.forwardBody(x);
   }
   private realness(h: Tensor): Tensor {
     return this.D.layers[this.D.layers.length - 1].forward(h);
@@ -102,7 +91,7 @@ export class IVGAN extends Method {
     let fake = this.G.forward(this.noise(n));
     const code = this.E.forward(x);
     const iv = this.intervene(code);
-    let xi = this.fromCode(iv.code);
+    let xi = this.generateFromCode(iv.code);
     // D and C: one pass of the shared body over real, generated and intervened images.
     const h = this.body(cat([this.dIn(x), this.dIn(fake.detach()), this.dIn(xi.detach())], 0));
     const out = this.realness(h.narrow(0, 0, 2 * n));
@@ -117,10 +106,10 @@ export class IVGAN extends Method {
       if (k > 0) {
         fake = this.G.forward(this.noise(n));
         const again = this.intervene(this.E.forward(x));
-        xi = this.fromCode(again.code);
+        xi = this.generateFromCode(again.code);
         labels = again.labels;
-        recon = this.fromCode(this.E.forward(x));
-      } else recon = this.fromCode(code);
+        recon = this.generateFromCode(this.E.forward(x));
+      } else recon = this.generateFromCode(code);
       const hg = this.body(cat([this.dIn(fake), this.dIn(xi)], 0));
       const adv = nonSaturatingLoss(this.realness(hg.narrow(0, 0, n)));
       const ceG = F.crossEntropy(this.C.forward(hg.narrow(0, n, n)), labels);

@@ -17,24 +17,13 @@
 // stream, so G and D start, and draw their noise, exactly as without the lens (the paper compares
 // with and without the lens from identical initial weights).
 import { z } from 'zod';
-import type { Module } from '../nn/index.js';
 import { withForkedStream } from '../torch/index.js';
-import { AdversarialMethod } from './adversarial.js';
+import { AdversarialMethod, Lens } from './adversarial.js';
+
+export { Lens };
 import { defineMethod, type MethodSpec } from './base.js';
 
 export const LENS_K = 100_000;
-
-export class Lens {
-  constructor(
-    readonly net: Module,
-    readonly K: number,
-  ) {}
-  /** The adversarial weight at step t (0-based); K = 0 switches the adversarial term off. */
-  lambda(t: number): number {
-    if (this.K <= 0 || t > this.K) return 0;
-    return 1 - Math.sin((t * Math.PI) / (2 * this.K));
-  }
-}
 
 /** The objectives a lens wraps. */
 export const LENS_BASES = ['gan', 'nsgan', 'lsgan', 'wgan-gp'] as const;

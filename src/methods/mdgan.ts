@@ -11,7 +11,7 @@
 // λ is not given in papers/000's text; the default 0.2 is the metric weight of its grid search. The
 // generator's BatchNorm keeps separate statistics for encoder batches and noise batches (appendix B).
 import { z } from 'zod';
-import { useStream, type Module } from '../nn/index.js';
+import type { Module } from '../nn/index.js';
 import type { Family } from '../nets/index.js';
 import { withForkedStream, type Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
@@ -38,27 +38,17 @@ export class MDGAN extends Method {
     this.optE = this.optimizer('E', this.adam('G', this.E));
   }
 
-  /** G(E(x)) through the encoder stream of G's BatchNorm. */
-  private reconstruct(x: Tensor): Tensor {
-    useStream(this.G, 1);
-    try {
-      return this.G.forward(this.E.forward(x));
-    } finally {
-      useStream(this.G, 0);
-    }
-  }
-
   protected update({ real }: StepContext): Losses {
     const n = this.protocol.batchSize;
     const x = real(n);
     // Manifold step.
-    let rec = this.reconstruct(x);
+    let rec = this.generateFromCode(this.E.forward(x));
     const d1 = this.minimize(this.optD1, ganDiscriminatorLoss(this.D1.forward(this.dIn(x)), this.D1.forward(this.dIn(rec.detach()))));
     const dist = x.sub(rec).square().mean();
     const manifold = nonSaturatingLoss(this.D1.forward(this.dIn(rec))).add(dist.mul(this.o.lambda));
     const gm = this.minimize(this.optG, manifold, [this.optE]);
     // Diffusion step: G(E(x)) from the updated networks is D2's "real" side.
-    rec = this.reconstruct(x).detach();
+    rec = this.generateFromCode(this.E.forward(x)).detach();
     let fake = this.G.forward(this.noise(n));
     const d2 = this.minimize(this.optD2, ganDiscriminatorLoss(this.D2.forward(this.dIn(rec)), this.D2.forward(this.dIn(fake.detach()))));
     let g = 0;

@@ -21,7 +21,7 @@
 // private random stream, and the terms are always computed: with λ1 = λ2 = 0 the run is nsgan's,
 // step for step and bit for bit (a test).
 import { z } from 'zod';
-import { useStream, type Module, type Sequential } from '../nn/index.js';
+import { Sequential, type Module } from '../nn/index.js';
 import type { Family } from '../nets/index.js';
 import { withForkedStream, type Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
@@ -55,19 +55,8 @@ export class RegGAN extends Method {
 
   /** D's features of x: every layer but the last (the discriminator is a Sequential in both families). */
   private features(x: Tensor): Tensor {
-    const layers = (this.D as Sequential).layers;
-    if (!layers) throw new Error("reg-gan's featureDistance needs a Sequential discriminator");
-    return layers.slice(0, -1).reduce((h, l) => l.forward(h), x);
-  }
-
-  /** G(E(x)) through the encoder stream of G's BatchNorm. */
-  private reconstruct(x: Tensor): Tensor {
-    useStream(this.G, 1);
-    try {
-      return this.G.forward(this.E.forward(x));
-    } finally {
-      useStream(this.G, 0);
-    }
+    if (!(this.D instanceof Sequential)) throw new Error("reg-gan's featureDistance needs a Sequential discriminator");
+    return this.D.forwardBody(x);
   }
 
   protected update({ real }: StepContext): Losses {
@@ -80,7 +69,7 @@ export class RegGAN extends Method {
       // As nsgan: G's first update reuses the batch D judged; every further one draws a fresh one.
       if (k > 0) fake = this.G.forward(this.noise(n));
       const adv = nonSaturatingLoss(this.D.forward(this.dIn(fake)));
-      const rec = this.reconstruct(x);
+      const rec = this.generateFromCode(this.E.forward(x));
       const metric = this.o.featureDistance ? meanSquared(this.features(x), this.features(rec)) : meanSquared(x, rec);
       const mode = nonSaturatingLoss(this.D.forward(this.dIn(rec)));
       losses.g = this.minimize(this.optG, adv.add(metric.mul(this.o.lambda1)).add(mode.mul(this.o.lambda2)));

@@ -6,11 +6,12 @@
 // IvOM needs a generator (it optimises the generator's input) and reconstructs test images; the
 // noisy discriminator learns training images against each row's images and is applied to test
 // images (for the real-data row, training images against training images: real vs real).
-import { COMPOSITIONAL_DIGIT_WEIGHTS, imageSampler, type ImageDatasetName } from '../data/images.js';
+import { imageSampler, type ImageDatasetName } from '../data/images.js';
+import { digitModesOf } from '../data/index.js';
 import type { Family } from '../nets/family.js';
 import type { Module } from '../nn/index.js';
 import { keep, manualSeed, noGrad, randint, scope, tensor, type Tensor } from '../torch/index.js';
-import { modeReport, productModes, readDigits, uniformModes, type DigitLayout } from './digits.js';
+import { modeReport, readDigits } from './digits.js';
 import { featureSpaceFor } from './features.js';
 import { fid, gaussianStats, kid, type KidOptions } from './fid.js';
 import { ivom, type IvomOptions } from './ivom.js';
@@ -62,15 +63,6 @@ export interface ImageMetricsResult {
   rows: ImageMetricsRow[];
 }
 
-const layoutOf = (ref: ImageDatasetName): { layout: DigitLayout; q: number[] } | null =>
-  ref === 'stacked-mnist' || ref === 'color-mnist'
-    ? { layout: 'channels', q: uniformModes(3) }
-    : ref === 'compositional-mnist'
-      ? { layout: 'side-by-side', q: productModes(COMPOSITIONAL_DIGIT_WEIGHTS) }
-      : ref === 'mnist'
-        ? { layout: 'single', q: uniformModes(1) }
-        : null;
-
 /** Scores each source and the real-data row; the real-data row comes last. */
 export function imageMetrics(reference: ImageDatasetName, sources: ImageSource[], o: ImageMetricsOptions): ImageMetricsResult {
   const space = featureSpaceFor(reference);
@@ -83,7 +75,7 @@ export function imageMetrics(reference: ImageDatasetName, sources: ImageSource[]
   const refFeatures = needFeatures ? keep(noGrad(() => space.read(train.sample(o.n)).features)) : null;
   const refStats = has('fid') && refFeatures ? scope(() => gaussianStats(refFeatures)) : null;
   if (refStats) keep([refStats.mu, refStats.sigma]);
-  const digits = layoutOf(reference);
+  const digits = digitModesOf(reference);
   const testImages = has('ivom') || has('noisy-d') ? keep(noGrad(() => test.sample(has('noisy-d') ? 10_000 : (o.ivom?.n ?? 256)))) : null;
 
   const score = (src: ImageSource, real: boolean): ImageMetricsRow => {

@@ -61,6 +61,7 @@ export function ivom(G: Module, noise: (k: number) => Tensor, targets: Tensor, o
                 opt.step();
               });
             }
+            opt.dispose();
           });
         }
       });

@@ -21,8 +21,6 @@ export interface NoisyDOptions {
   thresholds?: number[];
   /** How many of the highest-scoring test images to return. */
   top?: number;
-  /** Score each test image under this many draws of the input noise (mean of D*), or clean (0). */
-  testDraws?: number;
 }
 
 export interface NoisyDResult {
@@ -71,19 +69,12 @@ export function noisyDiscriminator(
   const scores = scope(() =>
     noGrad(() => {
       const parts: Tensor[] = [];
-      const draws = o.testDraws ?? 0;
-      for (let i = 0; i < test.shape[0]; i += 1000) {
-        const t = test.narrow(0, i, Math.min(1000, test.shape[0] - i));
-        if (draws === 0 || sigma === 0) parts.push(D.forward(t).sigmoid().view(-1));
-        else {
-          let sum = zeros([t.shape[0]]);
-          for (let k = 0; k < draws; k++) sum = sum.add(D.forward(t.add(randn(t.shape).mul(sigma))).sigmoid().view(-1));
-          parts.push(sum.div(draws));
-        }
-      }
+      for (let i = 0; i < test.shape[0]; i += 1000) parts.push(D.forward(test.narrow(0, i, Math.min(1000, test.shape[0] - i))).sigmoid().view(-1));
       return cat(parts, 0).toNumbers();
     }),
   );
+  D.dispose();
+  opt.dispose();
   const n = scores.length;
   const order = scores.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]);
   const top = order.slice(0, o.top ?? 64);

@@ -196,6 +196,11 @@ export class Sequential extends Module {
     for (const l of this.layers) x = l.forward(x);
     return x;
   }
+  /** Every layer but the last `drop`: a discriminator's features, shared with another head. */
+  forwardBody(x: Tensor, drop = 1): Tensor {
+    for (const l of this.layers.slice(0, this.layers.length - drop)) x = l.forward(x);
+    return x;
+  }
 }
 
 export type Activation = 'relu' | 'leakyRelu' | 'tanh' | 'elu' | 'sigmoid';

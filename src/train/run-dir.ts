@@ -85,7 +85,6 @@ export function recordRun(run: Run, dir: string): void {
   // Methods with other views of real data (the lens): a fixed real batch, drawn on a private stream
   // so the training's randomness is untouched, shown through each view at every evaluation.
   const fixedReal = images ? keep(withForkedStream(0x7ea1, () => noGrad(() => run.data.sampler.sample(32)))) : null;
-  const hasViews = fixedReal !== null && Object.keys(scope(() => run.method.views(fixedReal.narrow(0, 0, 1)))).length > 0;
   // Scalars worth a curve (the lens's λ and reconstruction error), sampled every few steps.
   const curves: Record<string, [number, number][]> = {};
   const every = Math.max(1, Math.floor(run.config.steps / 500));
@@ -97,7 +96,7 @@ export function recordRun(run: Run, dir: string): void {
     const seconds = (performance.now() - t0) / 1000;
     appendFileSync(join(dir, FILES.metrics), JSON.stringify({ step, seconds: +seconds.toFixed(2), losses: lastLosses, ...compactReport(report) }) + '\n');
     if (images) writeSampleGrid(run.method, join(dir, FILES.grid(step)));
-    if (hasViews && fixedReal) {
+    if (fixedReal) {
       scope(() => {
         for (const [name, view] of Object.entries(run.method.views(fixedReal))) writePng(join(dir, FILES.view(name, step)), imageGrid(cat([fixedReal, view], 0), 8));
       });
