@@ -40,6 +40,8 @@ export interface ImageBenchOptions {
   metrics?: ImageMetric[];
   /** Samples those metrics use per run (and for the real-data row): at most this many (default 10,000). */
   metricSamples?: number;
+  /** Networks instead of the preset's (its optimizers, batch and prior stay). */
+  nets?: string;
 }
 
 interface RunRow {
@@ -76,7 +78,7 @@ export function imageTable(cells: ImageCell[], real: DigitModeReport | null, o: 
   });
   if (real) rows.push(['**real data** (held-out test digits)', String(real.modes), real.kl.toFixed(2), String(real.modes_confident), String(real.confident_samples), String(real.modes_2plus), '—']);
   return [
-    `${o.dataset}, preset ${o.preset}: ${o.steps.toLocaleString('en')} generator iterations per run (the preset's published budget is ${getPreset(o.preset).steps.toLocaleString('en')}), ` +
+    `${o.dataset}, preset ${o.preset}${o.nets ? ` with the ${o.nets} networks` : ''}: ${o.steps.toLocaleString('en')} generator iterations per run (the preset's published budget is ${getPreset(o.preset).steps.toLocaleString('en')}), ` +
       `mean ± std over ${o.seeds} seed${o.seeds > 1 ? 's' : ''}; ${o.samples.toLocaleString('en')} samples counted per run by the committed MNIST classifier.`,
     '',
     line(head),
@@ -107,7 +109,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
       jobs.push({
         cell,
         seed,
-        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 0 },
+        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 0 },
         dir: join(o.out, 'runs', variant.label, `seed-${seed}`),
       });
     }

@@ -12,6 +12,7 @@ import { describeReport } from '../metrics/report.js';
 import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { benchImages } from '../bench/images.js';
 import { benchGradients } from '../bench/gradients.js';
+import { benchModeGrid } from '../bench/mode-grid.js';
 import { engineInfo, keep, manualSeed, scope, tensor } from '../torch/index.js';
 import { trainToDir } from '../train/run.js';
 import { evaluatorPaths, trainEvaluator } from '../evaluator/mnist-cnn.js';
@@ -92,7 +93,7 @@ program
   .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture or an MNIST-family image set').choices([...DATASETS]).default('ring'))
   .addOption(new Option('--preset <name>', 'an image protocol: networks, optimizers, batch, prior, budget (explicit flags win)').choices(Object.keys(PRESETS)))
   .option('--images <dir>', 'your own images: a folder of PNG/JPEG files')
-  .option('--image-size <n>', 'resize --images to n × n (default 32)', int('--image-size'))
+  .option('--image-size <n>', 'resize --images to n × n (default 32); MNIST-family sets: 28, or 32 with the digits padded (the lens preset\'s default)', int('--image-size'))
   .addOption(new Option('--channels <c>', 'channels of --images (default 3)').choices(['1', '3']))
   .option('--cifar10 <path>', "CIFAR-10's binary batches (a folder with data_batch_N.bin, or one file)")
   .option('--fixed-triples <n>', 'Stacked-MNIST from a fixed set of n triples (the veegan preset: 128000)', int('--fixed-triples'))
@@ -161,7 +162,7 @@ program
           ? { cifar10: o.cifar10 }
           : o.data
             ? { data: o.data, modes: o.modes, sigma: o.sigma, threshold: o.threshold }
-            : { name: o.dataset, threshold: o.threshold, fixedTriples: o.fixedTriples },
+            : { name: o.dataset, threshold: o.threshold, fixedTriples: o.fixedTriples, imageSize: o.imageSize },
       preset: o.preset,
       confidence: o.confidence,
       protocol,
@@ -304,13 +305,14 @@ bench
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--metrics <list>', "image metrics of every run's generator: comma-separated from fid, kid, pr, dc, is, mode, or none", (v: string) => (v === 'none' ? [] : parseMetrics(v)), ['fid', 'kid', 'pr', 'dc', 'is', 'mode'])
   .option('--metric-samples <n>', 'samples per run for those metrics (at most --samples)', int('--metric-samples'), 10000)
+  .addOption(new Option('--nets <family>', "networks instead of the preset's (its optimizers, batch and prior stay)").choices(['small-d-quarter', 'small-d-half', 'veegan', 'lens']))
   .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
   .option('--json', 'print table.json instead of the markdown table')
   .action(async (o) => {
     if (o.seeds < 1 || o.workers < 1 || o.steps === 0 || o.samples === 0) throw new Error('invalid options: --seeds, --workers, --steps and --samples must be at least 1');
     if (o.metrics.some((m: string) => m === 'ivom' || m === 'noisy-d' || m === 'modes')) throw new Error('invalid --metrics: the bench computes fid, kid, pr, dc, is, mode (modes are always counted; ivom and noisy-d: gantry eval-images --run)');
     if (o.metricSamples < 2) throw new Error('invalid --metric-samples: need at least 2');
-    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples };
+    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets };
     await benchImages(opts, o.json ? () => {} : (s) => console.log(s));
     if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
     else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);
@@ -332,6 +334,24 @@ bench
     if (o.dSteps < 1 || o.runs < 1) throw new Error('invalid options: --d-steps and --runs must be at least 1');
     benchGradients({ dataset: o.dataset, stages, dSteps: o.dSteps, runs: o.runs, seed: o.seed, out: o.out, nets: o.nets }, (s) => console.log(s));
     console.log(`\nWrote ${o.out}/gradients.json and gradients.png.`);
+  });
+
+bench
+  .command('mode-grid')
+  .description("Mode-regularized GAN's Figure 3: MODE scores over a grid of 24 hyperparameter settings (learning rate × β1 × networks × batch), with and without the regularizers, as a histogram")
+  .option('--methods <ids>', 'methods or variants trained on every setting, same seed (the baseline first)', list, ['nsgan', 'reg-gan'])
+  .addOption(new Option('--dataset <name>', 'image dataset').choices(['mnist', 'stacked-mnist']).default('mnist'))
+  .option('--steps <n>', 'generator iterations per run', int('--steps'), 1000)
+  .option('--seed <n>', 'the seed of every run', int('--seed'), 1)
+  .option('--samples <n>', 'samples per MODE score', int('--samples'), 10000)
+  .option('--settings <n>', 'only the first n of the 24 settings', int('--settings'))
+  .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
+  .option('--out <dir>', 'where runs, table.md, table.json and mode-histogram.png go', 'bench-results/mode-grid')
+  .action(async (o) => {
+    if (o.steps < 1 || o.workers < 1 || o.samples < 2) throw new Error('invalid options: --steps and --workers must be at least 1, --samples at least 2');
+    if (o.settings !== undefined && (o.settings < 1 || o.settings > 24)) throw new Error(`invalid --settings: 1 to 24, got ${o.settings}`);
+    await benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out }, (s) => console.log(s));
+    console.log(`\nWrote ${o.out}/table.md, table.json, mode-histogram.png and one run folder per job under ${o.out}/runs/.`);
   });
 
 try {

@@ -115,8 +115,19 @@ export function digitModesOf(name: ImageDatasetName): Dataset['digits'] {
 }
 
 function loadImageDataset(name: ImageDatasetName, o: DatasetOptions): Dataset {
-  const sampler = imageSampler(name, { fixedTriples: o.fixedTriples, fixedSeed: o.fixedSeed });
+  const size = o.imageSize;
+  if (size !== undefined && size !== 28 && size !== 32) {
+    throw new Error(`--image-size ${size}: ${name} comes at 28 (its own size) or 32 (digits padded, as the lens paper), not ${size}`);
+  }
+  if (size === 32 && name === 'compositional-mnist') {
+    throw new Error(`--image-size 32: compositional-mnist is 28×84 (three digits side by side) and cannot be padded to 32×32; leave --image-size out`);
+  }
+  if (size === 28 && name === 'color-mnist') {
+    throw new Error(`--image-size 28: color-mnist is Stacked-MNIST at 32×32 by definition; use --dataset stacked-mnist for 28×28`);
+  }
+  const sampler = imageSampler(name, { fixedTriples: o.fixedTriples, fixedSeed: o.fixedSeed, size: size as 28 | 32 | undefined });
   const digits = digitModesOf(name);
-  const heldOut = () => imageSampler(name, { split: 'test' });
-  return { name: o.fixedTriples ? `${name} (${o.fixedTriples} fixed triples)` : name, sampler, shape: sampler.shape, digits, heldOut };
+  const heldOut = () => imageSampler(name, { split: 'test', size: size as 28 | 32 | undefined });
+  const padded = size === 32 && name !== 'color-mnist' ? ' at 32×32' : '';
+  return { name: (o.fixedTriples ? `${name} (${o.fixedTriples} fixed triples)` : name) + padded, sampler, shape: sampler.shape, digits, heldOut };
 }

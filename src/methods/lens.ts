@@ -33,14 +33,22 @@ export function lensMethod(base: MethodSpec): MethodSpec {
     id: `lens-${base.id}`,
     title: `${base.title} + lens`,
     source: `Sajjadi et al. 2018, Tempered Adversarial Networks (lens λ·(−L_D) + ‖x − L(x)‖², λ = 1 − sin(tπ/2K)) over ${base.title}`,
-    options: base.options.extend({ K: z.number().int().min(0).optional() }).strict(),
+    options: base.options
+      .extend({
+        K: z.number().int().min(0).max(1e9).optional(),
+        // The paper's lens is 32 wide with 8 residual blocks (images); a smaller one fits a CPU budget.
+        lensWidth: z.number().int().min(1).max(1024).optional(),
+        lensBlocks: z.number().int().min(0).max(64).optional(),
+      })
+      .strict(),
     protocolOverrides: base.protocolOverrides,
     resolveOptions: (o, { steps }) => ({ ...o, K: o.K ?? (steps >= 2 * LENS_K ? LENS_K : Math.floor(steps / 2)) }),
     create: (p, family, o) => {
-      const { K, ...rest } = o as Record<string, unknown> & { K: number };
+      const { K, lensWidth, lensBlocks, ...rest } = o as Record<string, unknown> & { K: number; lensWidth?: number; lensBlocks?: number };
       const m = base.create(p, family, rest);
       if (!(m instanceof AdversarialMethod)) throw new Error(`the lens wraps adversarial objectives; ${base.id} is not one`);
-      return m.withLens(withForkedStream(0x1e45, () => family.lens()), K ?? LENS_K);
+      const lens = withForkedStream(0x1e45, () => family.lens({ width: lensWidth, blocks: lensBlocks }));
+      return m.withLens(lens, K ?? LENS_K);
     },
   }) as unknown as MethodSpec;
 }

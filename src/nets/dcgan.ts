@@ -181,8 +181,8 @@ export class DcganFamily implements Family {
     return new Sequential(this.encoder(code), this.generator(code));
   }
 
-  lens(): Module {
-    return residualLens({ size: this.shape.channels, kind: 'conv', width: 32, blocks: 8 });
+  lens({ width = 32, blocks = 8 }: { width?: number; blocks?: number } = {}): Module {
+    return residualLens({ size: this.shape.channels, kind: 'conv', width, blocks });
   }
 }
 

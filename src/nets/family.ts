@@ -36,6 +36,9 @@ export interface Family {
   joint(latent: number, o?: { zFirst?: boolean; depth?: number }): Joint;
   /** x → x through a bottleneck of `code` numbers (EBGAN's and BEGAN's discriminator). */
   autoencoder(code: number): Module;
-  /** x → x, a residual network that starts as the identity (the lens of Tempered Adversarial Networks). */
-  lens(): Module;
+  /**
+   * x → x, a residual network that starts as the identity (the lens of Tempered Adversarial Networks);
+   * `width` and `blocks` default to the paper's (32 and 8 for images; the hidden width and 2 for points).
+   */
+  lens(o?: { width?: number; blocks?: number }): Module;
 }

@@ -48,7 +48,7 @@ export class MLPFamily implements Family {
   autoencoder(code: number) {
     return mlp(this.dim, [...this.hidden, code, ...[...this.hidden].reverse()], this.dim);
   }
-  lens() {
-    return residualLens({ size: this.dim, kind: 'linear', width: this.hidden[0] ?? 128, blocks: 2 });
+  lens({ width = this.hidden[0] ?? 128, blocks = 2 }: { width?: number; blocks?: number } = {}) {
+    return residualLens({ size: this.dim, kind: 'linear', width, blocks });
   }
 }

@@ -78,3 +78,62 @@ export function renderCharts(charts: Chart[], xLabel: string): Buffer {
 export function writeCharts(path: string, charts: Chart[], xLabel: string): void {
   writeFileSync(path, renderCharts(charts, xLabel));
 }
+
+/** Counts of values per bin [edges[i], edges[i+1]); the last bin includes its right edge, values outside are left out. */
+export function histogram(values: number[], edges: number[]): number[] {
+  const counts = new Array<number>(edges.length - 1).fill(0);
+  for (const v of values) {
+    for (let i = 0; i < counts.length; i++) {
+      if (v >= edges[i] && (v < edges[i + 1] || (i === counts.length - 1 && v === edges[i + 1]))) {
+        counts[i]++;
+        break;
+      }
+    }
+  }
+  return counts;
+}
+
+/** Grouped bar histogram: for each bin [edges[i], edges[i+1]), one bar per series (counts of its values). */
+export interface Histogram {
+  title: string;
+  xLabel: string;
+  edges: number[];
+  series: { label: string; values: number[] }[];
+}
+
+export function renderHistogram(hg: Histogram): Buffer {
+  const [w, h, left, top, bottom, legendW] = [520, 260, 56, 30, 40, 170];
+  const bins = hg.edges.length - 1;
+  const counts = hg.series.map((s) => histogram(s.values, hg.edges));
+  const yMax = Math.max(4, Math.ceil(Math.max(...counts.flat()) / 4) * 4);
+  const binW = w / bins;
+  const barW = (binW * 0.8) / Math.max(1, hg.series.length);
+  const parts = [`<rect width="100%" height="100%" fill="white"/>`];
+  parts.push(`<text x="${left + w / 2}" y="18" font-size="13" font-family="DejaVu Sans" text-anchor="middle" font-weight="bold">${esc(hg.title)}</text>`);
+  parts.push(`<rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="#999"/>`);
+  for (let i = 0; i <= 4; i++) {
+    const v = (yMax * i) / 4;
+    parts.push(`<text x="${left - 4}" y="${top + h - (h * i) / 4 + 4}" font-size="10" font-family="DejaVu Sans" text-anchor="end">${tick(v)}</text>`);
+  }
+  hg.edges.forEach((e, i) => parts.push(`<text x="${left + i * binW}" y="${top + h + 14}" font-size="10" font-family="DejaVu Sans" text-anchor="middle">${tick(e)}</text>`));
+  counts.forEach((cs, si) =>
+    cs.forEach((c, i) => {
+      const bh = (c / yMax) * h;
+      const x = left + i * binW + binW * 0.1 + si * barW;
+      parts.push(`<rect x="${x.toFixed(1)}" y="${(top + h - bh).toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[si % COLORS.length]}"/>`);
+    }),
+  );
+  parts.push(`<text x="${left + w / 2}" y="${top + h + 32}" font-size="11" font-family="DejaVu Sans" text-anchor="middle">${esc(hg.xLabel)}</text>`);
+  parts.push(`<text x="${left - 40}" y="${top + h / 2}" font-size="11" font-family="DejaVu Sans" text-anchor="middle" transform="rotate(-90 ${left - 40} ${top + h / 2})">settings</text>`);
+  hg.series.forEach((s, si) => {
+    const y = top + 10 + si * 16;
+    parts.push(`<rect x="${left + w + 10}" y="${y - 8}" width="10" height="10" fill="${COLORS[si % COLORS.length]}"/>`);
+    parts.push(`<text x="${left + w + 24}" y="${y + 1}" font-size="11" font-family="DejaVu Sans">${esc(s.label)}</text>`);
+  });
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${left + w + legendW}" height="${h + top + bottom}">${parts.join('')}</svg>`;
+  return new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+}
+
+export function writeHistogram(path: string, hg: Histogram): void {
+  writeFileSync(path, renderHistogram(hg));
+}

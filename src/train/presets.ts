@@ -10,7 +10,7 @@ export interface Preset {
   /** Samples counted at the end (and at every evaluation). */
   evalSamples: number;
   evalEvery: number;
-  dataset?: { fixedTriples?: number; fixedSeed?: number };
+  dataset?: { fixedTriples?: number; fixedSeed?: number; imageSize?: number };
 }
 
 const smallD = (nets: 'small-d-quarter' | 'small-d-half'): Partial<Protocol> => ({
@@ -48,11 +48,13 @@ export const PRESETS: Record<string, Preset> = {
     dataset: { fixedTriples: 128_000, fixedSeed: 0 },
   },
   lens: {
-    description: "the lens paper's DCGAN of width C = 64 for 32×32 (Color MNIST): Xavier init, Adam 1e-4 β1 0.5, batch 64, z 100",
+    description: "the lens paper's DCGAN of width C = 64 at 32×32 (MNIST padded; Color MNIST): Xavier init, Adam 1e-4 β1 0.5, batch 64, z 100",
     protocol: { nets: 'lens', latentDim: 100, prior: 'normal', batchSize: 64, lr: 1e-4, beta1: 0.5 },
     steps: 100_000,
     evalSamples: 4_096,
     evalEvery: 10_000,
+    // The paper's images are all 32×32 ("1 color channel for MNIST"): MNIST's digits are padded.
+    dataset: { imageSize: 32 },
   },
   quick: {
     description: 'small-d ¼G networks and optimizers at a CI budget: batch 64, 300 iterations, 2,560 samples (a smoke test, not a result)',

@@ -84,6 +84,21 @@ describe('image samplers', () => {
     expect(d.digits?.q).toHaveLength(1000);
     expect(d.heldOut!().shape).toEqual(d.shape);
   });
+  it('MNIST at 32×32 (the lens protocol) pads the 28×28 digit with background; other sizes are refused', () => {
+    const d = loadDataset({ name: 'mnist', imageSize: 32 });
+    expect(d.shape).toEqual({ kind: 'image', channels: 1, height: 32, width: 32 });
+    expect(d.heldOut!().shape).toEqual(d.shape);
+    scope(() => {
+      manualSeed(3);
+      const x = d.sampler.sample(4);
+      // The 2-pixel border is background (−1) everywhere; the center holds a digit (some pixels > 0).
+      const border = x.narrow(2, 0, 2).abs().sub(1).abs().max().item();
+      expect(border).toBe(0);
+      expect(x.narrow(2, 2, 28).narrow(3, 2, 28).max().item()).toBeGreaterThan(0);
+    });
+    expect(() => loadDataset({ name: 'mnist', imageSize: 64 })).toThrow(/28 .*or 32/);
+    expect(() => loadDataset({ name: 'compositional-mnist', imageSize: 32 })).toThrow(/28×84/);
+  });
 });
 
 describe("a user's images", () => {
