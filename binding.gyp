@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "gantry",
-      "sources": ["native/binding.cc", "native/ops.cc", "native/allocator.cc"],
+      "sources": ["native/binding.cc", "native/ops.cc", "native/allocator.cc", "native/signals.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.mjs --include)"

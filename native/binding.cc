@@ -315,6 +315,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   gantry::installCpuAllocator();
   gantry::registerRuntime(env, exports);
   gantry::registerAllocator(env, exports);
+  gantry::registerSignals(env, exports);
   gantry::registerTensorOps(env, exports);
   return exports;
 }

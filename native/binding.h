@@ -69,6 +69,7 @@ void registerRuntime(Napi::Env env, Napi::Object exports);
 // JavaScript entry points.
 void installCpuAllocator();
 void registerAllocator(Napi::Env env, Napi::Object exports);
+void registerSignals(Napi::Env env, Napi::Object exports);
 
 }  // namespace gantry
 

@@ -32,6 +32,8 @@ const HAND = {
   rmspropStep: '(params: Handle[], squareAvg: Handle[], momentum: Handle[], gradAvg: Handle[], lr: number, alpha: number, eps: number, weightDecay: number, momentum_: number, centered: boolean) => void',
   sgdStep: '(params: Handle[], buffers: Handle[], lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, first: boolean) => void',
   emptyCache: '() => void',
+  watchSignals: '(on: boolean) => void',
+  pendingSignal: '() => number',
   cpuAllocatorStats: '() => { caching: boolean; hits: number; misses: number; cachedBytes: number; capBytes: number }',
 };
 

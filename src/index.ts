@@ -6,5 +6,5 @@ export * as metrics from './metrics/modes.js';
 export { METHODS, getMethod, Method, ProtocolSchema, type MethodSpec, type Protocol } from './methods/index.js';
 export { Trainer } from './train/trainer.js';
 export { buildRun, RunConfigSchema, type RunConfigInput } from './train/config.js';
-export { trainToDir } from './train/run.js';
+export { resumeDir, trainToDir } from './train/run.js';
 export { evaluateRun, loadRun } from './train/run-dir.js';

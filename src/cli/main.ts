@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `gantry` command. Every failure prints one line naming the problem and the fix, and exits
 // non-zero; files already written stay as they were (checkpoints are written atomically).
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { DATASETS, DataFileError, MIXTURES, readPoints, parseSigma } from '../data/index.js';
@@ -13,11 +13,11 @@ import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { benchImages } from '../bench/images.js';
 import { benchGradients } from '../bench/gradients.js';
 import { benchModeGrid } from '../bench/mode-grid.js';
-import { engineInfo, keep, manualSeed, scope, tensor } from '../torch/index.js';
-import { trainToDir } from '../train/run.js';
+import { engineInfo, keep, manualSeed, scope, tensor, watchSignals } from '../torch/index.js';
+import { resumeDir, trainToDir, type RunHooks, type RunResult } from '../train/run.js';
 import { evaluatorPaths, trainEvaluator } from '../evaluator/mnist-cnn.js';
 import { PRESETS } from '../train/presets.js';
-import { evaluateRun, loadRun, writeSamplesCsv } from '../train/run-dir.js';
+import { FILES, evaluateRun, loadRun, writeSamplesCsv } from '../train/run-dir.js';
 import { writeNpy } from '../data/files.js';
 import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
@@ -89,7 +89,7 @@ program
 program
   .command('train')
   .description('train one method on one dataset and write a run folder')
-  .requiredOption('--method <id>', `one of ${Object.keys(METHODS).join(', ')}`)
+  .option('--method <id>', `one of ${Object.keys(METHODS).join(', ')} (required, unless --resume)`)
   .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture or an MNIST-family image set').choices([...DATASETS]).default('ring'))
   .addOption(new Option('--preset <name>', 'an image protocol: networks, optimizers, batch, prior, budget (explicit flags win)').choices(Object.keys(PRESETS)))
   .option('--images <dir>', 'your own images: a folder of PNG/JPEG files')
@@ -104,7 +104,10 @@ program
   .option('--threshold <k>', 'high quality = within k·σ of the nearest mode (3 for 2D, 10 for 1200-D)', num('--threshold'))
   .option('--steps <n>', "generator steps (default 5000, or the preset's budget)", int('--steps'))
   .option('--seed <n>', 'random seed', int('--seed'), 1)
-  .option('--out <dir>', 'run folder', '')
+  .option('--out <dir>', 'run folder (default: runs/<method>-<dataset>-seed<seed>)', '')
+  .option('--resume <dir>', 'continue a stopped or killed run from its last checkpoint (its config.json gives every setting)')
+  .option('--overwrite', 'replace the run folder --out if it holds a run')
+  .option('--log-every <n>', 'losses and gradient norms to metrics.jsonl every n steps (0: only at evaluations)', int('--log-every'), 100)
   .option('--eval-every <n>', 'evaluate the mode metrics every n steps (default 1000, or the preset)', int('--eval-every'))
   .option('--eval-samples <n>', 'samples per evaluation (default 2500, or the preset)', int('--eval-samples'))
   .option('--checkpoint-every <n>', 'checkpoint every n steps', int('--checkpoint-every'), 5000)
@@ -127,13 +130,20 @@ program
   .option('--lens', `a Tempered Adversarial Networks lens in front of D (on ${LENS_BASES.join(', ')}; the same as --method lens-<id>; its K: --opt K=10000)`)
   .option('--json', 'print final.json instead of a summary')
   .option('--quiet', 'no progress bar')
-  .action((o) => {
+  .action((o, cmd: Command) => {
+    if (o.resume) {
+      const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json'].includes(k));
+      if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
+      return trainCommand(o, (hooks) => resumeDir(o.resume, hooks), o.resume);
+    }
+    if (!o.method) throw new Error(`invalid options: --method is required (one of ${Object.keys(METHODS).join(', ')}), or --resume <run folder>`);
     if (o.lens) {
       if (!(LENS_BASES as readonly string[]).includes(o.method)) throw new Error(`invalid --lens: the lens wraps ${LENS_BASES.join(', ')}, not ${o.method}`);
       o.method = `lens-${o.method}`;
     }
     const source = o.images ? 'images' : o.cifar10 ? 'cifar10' : o.data ? 'data' : o.dataset;
     const out = o.out || `runs/${o.method}-${source}-seed${o.seed}`;
+    claimRunFolder(out, o.overwrite);
     const protocol = Object.fromEntries(
       Object.entries({
         hidden: o.hidden ? list(o.hidden).map(Number) : undefined,
@@ -171,13 +181,47 @@ program
       evalEvery: o.evalEvery,
       evalSamples: o.evalSamples,
       checkpointEvery: o.checkpointEvery,
+      logEvery: o.logEvery,
     };
-    const result = trainToDir(config, out, o.quiet || o.json ? undefined : (run) => attachProgress(run));
-    if (o.json) return console.log(JSON.stringify(result.report));
-    const r = result.report;
-    console.log(r ? `${o.method}: ${describeReport(r)}` : `${o.method}: trained (no known modes, so no mode metrics)`);
-    console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${out}/ (${readdirSync(out).join(', ')})`);
+    trainCommand(o, (hooks) => trainToDir(config, out, hooks), out);
   });
+
+/**
+ * A run folder for a new run: a new or empty folder, or, with --overwrite, one that holds a run
+ * (removed first, so no stale file of the old run stays). Anything else is refused.
+ */
+function claimRunFolder(out: string, overwrite: boolean): void {
+  if (!existsSync(out) || readdirSync(out).length === 0) return;
+  if (!existsSync(join(out, FILES.config))) throw new Error(`invalid --out ${out}: the folder is not empty and holds no run; choose another --out`);
+  if (!overwrite) throw new Error(`invalid --out ${out}: it holds a run already; continue it with gantry train --resume ${out}, or replace it with --overwrite`);
+  rmSync(out, { recursive: true });
+}
+
+/** Trains (or resumes) with the progress bar, stops cleanly on Ctrl-C or SIGTERM, prints the outcome. */
+function trainCommand(o: { quiet?: boolean; json?: boolean }, train: (hooks: RunHooks) => RunResult, dir: string): void {
+  let close = () => {};
+  watchSignals(true);
+  let result: RunResult;
+  try {
+    result = train({
+      observe: o.quiet || o.json ? undefined : (run) => (close = attachProgress(run)),
+      log: (s) => console.error(`gantry: ${s}`),
+    });
+  } finally {
+    close();
+    watchSignals(false);
+  }
+  if (result.stopped) {
+    console.error(`gantry: stopped at step ${result.steps} (${result.stopped}); the checkpoint is saved. Continue with: gantry train --resume ${dir}`);
+    process.exitCode = result.stopped === 'SIGTERM' ? 143 : 130;
+    return;
+  }
+  if (o.json) return console.log(JSON.stringify(result.report));
+  const r = result.report;
+  const method = (JSON.parse(readFileSync(join(dir, FILES.config), 'utf8')) as { method: string }).method;
+  console.log(r ? `${method}: ${describeReport(r)}` : `${method}: trained (no known modes, so no mode metrics)`);
+  console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${dir}/ (${readdirSync(dir).join(', ')})`);
+}
 
 program
   .command('eval')

@@ -2,7 +2,8 @@
 import cliProgress from 'cli-progress';
 import type { Run } from '../train/config.js';
 
-export function attachProgress(run: Run): void {
+/** Shows the run's progress; the returned function puts the terminal back (cursor, line wrap). */
+export function attachProgress(run: Run): () => void {
   const { trainer } = run;
   const tty = process.stderr.isTTY;
   const bar = new cliProgress.SingleBar(
@@ -29,7 +30,14 @@ export function attachProgress(run: Run): void {
     }
     if (!tty) console.error(`step ${step}: modes ${modes}, HQ ${hq}, ${(step / ((performance.now() - t0) / 1000)).toFixed(0)} steps/s`);
   });
-  trainer.on('checkpoint', ({ final }) => {
-    if (final && tty && started) bar.stop();
+  const close = () => {
+    if (tty && started) bar.stop();
+    started = false;
+  };
+  trainer.on('checkpoint', ({ final }) => final && close());
+  trainer.on('stopped', close);
+  trainer.on('diverged', ({ step }) => {
+    if (!tty) console.error(`step ${step}: losses not finite`);
   });
+  return close;
 }

@@ -1,7 +1,8 @@
 // Checkpoints: modules and optimizer states in one safetensors file, loadable from Python.
 // Keys: `<module>.<param>` and `optim.<name>.<index>.<buffer>`; optimizer steps and hyper-
-// parameters, and whatever the caller adds, go in the metadata as JSON.
-import { safetensors, scope, type Tensor } from '../torch/index.js';
+// parameters, and whatever the caller adds, go in the metadata as JSON. With `rng`, the CPU
+// generator's state is saved as `rng.cpu` (and restored on load), so training resumes exactly.
+import { getRngState, safetensors, scope, setRngState, type Tensor } from '../torch/index.js';
 import type { Module } from './module.js';
 import type { Optimizer } from './optim.js';
 
@@ -10,8 +11,13 @@ export interface Checkpointable {
   optimizers?: Record<string, Optimizer>;
 }
 
-export function saveCheckpoint(path: string, what: Checkpointable, meta: Record<string, unknown> = {}): void {
+export function saveCheckpoint(path: string, what: Checkpointable, meta: Record<string, unknown> = {}, o: { rng?: boolean; previous?: string } = {}): void {
+  scope(() => saveTensors(path, what, meta, o));
+}
+
+function saveTensors(path: string, what: Checkpointable, meta: Record<string, unknown>, o: { rng?: boolean; previous?: string }): void {
   const tensors: Record<string, Tensor> = {};
+  if (o.rng) tensors['rng.cpu'] = getRngState();
   const optimizerMeta: Record<string, unknown> = {};
   for (const [name, m] of Object.entries(what.modules)) {
     for (const [k, t] of Object.entries(m.stateDict())) tensors[`${name}.${k}`] = t;
@@ -21,11 +27,14 @@ export function saveCheckpoint(path: string, what: Checkpointable, meta: Record<
     for (const [k, t] of Object.entries(s.tensors)) tensors[`optim.${name}.${k}`] = t;
     optimizerMeta[name] = s.meta;
   }
-  safetensors.saveFile(path, tensors, { gantry: JSON.stringify({ ...meta, optimizers: optimizerMeta }) });
+  safetensors.saveFile(path, tensors, { gantry: JSON.stringify({ ...meta, optimizers: optimizerMeta }) }, o.previous);
 }
 
-/** Loads into existing modules and optimizers (shapes must match) and returns the saved metadata. */
-export function loadCheckpoint(path: string, into: Checkpointable): Record<string, unknown> {
+/**
+ * Loads into existing modules and optimizers (shapes must match) and returns the saved metadata;
+ * with `rng`, the CPU generator continues from the saved state (an error if the file has none).
+ */
+export function loadCheckpoint(path: string, into: Checkpointable, o: { rng?: boolean } = {}): Record<string, unknown> {
   return scope(() => {
     const { tensors, metadata } = safetensors.loadFile(path);
     const meta = JSON.parse(metadata.gantry ?? '{}') as Record<string, unknown> & { optimizers?: Record<string, Record<string, number>> };
@@ -38,8 +47,12 @@ export function loadCheckpoint(path: string, into: Checkpointable): Record<strin
         throw new Error(`checkpoint ${path}, module '${name}': ${(e as Error).message}`);
       }
     }
-    for (const [name, o] of Object.entries(into.optimizers ?? {})) {
-      o.loadStateDict({ tensors: pick(`optim.${name}.`), meta: meta.optimizers?.[name] ?? {} });
+    for (const [name, opt] of Object.entries(into.optimizers ?? {})) {
+      opt.loadStateDict({ tensors: pick(`optim.${name}.`), meta: meta.optimizers?.[name] ?? {} });
+    }
+    if (o.rng) {
+      if (!tensors['rng.cpu']) throw new Error(`checkpoint ${path} has no random generator state (written before gantry saved it): it cannot be resumed exactly`);
+      setRngState(tensors['rng.cpu']);
     }
     return meta;
   });

@@ -1,6 +1,8 @@
 // A local worker pool: each job trains in its own process (one libtorch thread each), so a
 // 2-core machine runs two small runs at once instead of splitting one across both cores.
-import { fork } from 'node:child_process';
+// SIGINT or SIGTERM stops the pool: no new job starts, the running ones get the signal once
+// (they run in their own process groups), finish their step, checkpoint and report 'stopped'.
+import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunConfigInput } from '../train/config.js';
@@ -9,18 +11,31 @@ import type { RunResult } from '../train/run.js';
 export interface Job {
   config: RunConfigInput;
   dir: string;
+  /** Continue the job's folder from its last checkpoint instead of starting it. */
+  resume?: boolean;
 }
 
 const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
-export async function runPool<J extends Job>(jobs: J[], workers: number, onDone: (job: J, result: RunResult | Error) => void): Promise<void> {
+/** Runs the jobs; returns the signal that stopped the pool early, or null when every job ran. */
+export async function runPool<J extends Job>(jobs: J[], workers: number, onDone: (job: J, result: RunResult | Error) => void): Promise<string | null> {
   let next = 0;
+  let stopped: NodeJS.Signals | null = null;
+  const live = new Set<ChildProcess>();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopped) return;
+    stopped = sig;
+    for (const c of live) c.kill(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const threads = String(Math.max(1, Math.floor((Number(process.env.GANTRY_THREADS) || 2) / workers)));
   const lane = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !stopped) {
       const job = jobs[next++];
       const result = await new Promise<RunResult | Error>((resolve) => {
-        const child = fork(workerPath, [], { env: { ...process.env, GANTRY_THREADS: threads }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+        const child = fork(workerPath, [], { env: { ...process.env, GANTRY_THREADS: threads }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
+        live.add(child);
         let stderr = '';
         let settled = false;
         child.stderr?.on('data', (d) => (stderr += d));
@@ -29,12 +44,19 @@ export async function runPool<J extends Job>(jobs: J[], workers: number, onDone:
           resolve(m.ok ? m.result! : new Error(m.error));
         });
         child.on('exit', (code) => {
+          live.delete(child);
           if (!settled) resolve(new Error(`worker exited with code ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
         });
-        child.send({ config: job.config, dir: job.dir } satisfies Job);
+        child.send({ config: job.config, dir: job.dir, resume: job.resume } satisfies Job);
       });
       onDone(job, result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return stopped;
 }

@@ -128,6 +128,7 @@ export interface NativeOps {
   numel: (a0: Handle) => number;
   ones: (a0: number[], a1: string | null, a2: string | null) => Handle;
   onesLike: (a0: Handle) => Handle;
+  pendingSignal: () => number;
   permute: (a0: Handle, a1: number[]) => Handle;
   pixelShuffle: (a0: Handle, a1: number) => Handle;
   pow: (a0: Handle, a1: Handle) => Handle;
@@ -189,6 +190,7 @@ export interface NativeOps {
   var: (a0: Handle, a1: number[], a2: boolean, a3: boolean) => Handle;
   version: () => string;
   view: (a0: Handle, a1: number[]) => Handle;
+  watchSignals: (on: boolean) => void;
   where: (a0: Handle, a1: Handle, a2: Handle) => Handle;
   zero_: (a0: Handle) => void;
   zeroGrad: (a0: Handle) => void;

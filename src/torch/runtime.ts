@@ -5,6 +5,14 @@ import { wrap, type Tensor } from './tensor.js';
 
 /** As `torch.manual_seed`: seeds the CPU and every CUDA generator. */
 export const manualSeed = (seed: number): void => N.manualSeed(seed);
+/**
+ * Stop requests for synchronous loops: while watching, SIGINT and SIGTERM are recorded instead of
+ * ending the process (a second one of the same kind still ends it at once), and pendingSignal()
+ * says which arrived (2, 15, or 0). Node's own signal handlers cannot run inside a training loop,
+ * which never yields to the event loop.
+ */
+export const watchSignals = (on: boolean): void => N.watchSignals(on);
+export const pendingSignal = (): number => N.pendingSignal();
 /** The CPU generator's state, as torch.get_rng_state() (a uint8 tensor). */
 export const getRngState = (): Tensor => wrap(N.getRngState());
 /** As torch.set_rng_state(): the CPU generator continues from `state`. */

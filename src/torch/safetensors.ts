@@ -1,7 +1,9 @@
 // The safetensors format (huggingface/safetensors): an 8-byte little-endian header length, a JSON
 // header {name: {dtype, shape, data_offsets}, __metadata__: {string: string}}, then the raw bytes.
-// Files written here load in Python with safetensors.torch.load_file.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+// Files written here load in Python with safetensors.torch.load_file. gantry adds the sha256 of
+// the data bytes to the metadata (`sha256`), so a damaged file is detected when it is read.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { type DType, Tensor } from './tensor.js';
 import { tensor } from './creation.js';
 
@@ -12,7 +14,6 @@ const WIDTH: Record<DType, number> = { float32: 4, float64: 8, int64: 8, int32: 
 export function serialize(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
   const chunks: Buffer[] = [];
   let offset = 0;
   for (const name of names) {
@@ -23,6 +24,9 @@ export function serialize(tensors: Record<string, Tensor>, metadata: Record<stri
     chunks.push(bytes);
     offset += bytes.length;
   }
+  const hash = createHash('sha256');
+  for (const c of chunks) hash.update(c);
+  header.__metadata__ = { ...metadata, sha256: hash.digest('hex') };
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // align the data to 8 bytes
   const len = Buffer.alloc(8);
@@ -43,6 +47,10 @@ export function deserialize(buf: Buffer, source = 'buffer'): { tensors: Record<s
   }
   const { __metadata__, ...entries } = header as Record<string, never>;
   const data = buf.subarray(8 + n);
+  const expected = (__metadata__ as Record<string, string> | undefined)?.sha256;
+  if (expected && createHash('sha256').update(data).digest('hex') !== expected) {
+    throw bad(`its data does not match the sha256 in its header (truncated or damaged: ${data.length} data bytes)`);
+  }
   const tensors: Record<string, Tensor> = {};
   for (const [name, e] of Object.entries(entries) as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][]) {
     const dtype = DTYPES[e.dtype];
@@ -63,8 +71,11 @@ export function deserialize(buf: Buffer, source = 'buffer'): { tensors: Record<s
   return { tensors, metadata: (__metadata__ ?? {}) as Record<string, string> };
 }
 
-/** Writes atomically (temporary file, fsync, rename): a crash never leaves a half-written file. */
-export function saveFile(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+/**
+ * Writes atomically (temporary file, fsync, rename): a crash never leaves a half-written file.
+ * With `previous`, the file being replaced is kept under that name first (the last good one).
+ */
+export function saveFile(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, previous?: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
@@ -73,6 +84,7 @@ export function saveFile(path: string, tensors: Record<string, Tensor>, metadata
   } finally {
     closeSync(fd);
   }
+  if (previous && existsSync(path)) renameSync(path, previous);
   renameSync(tmp, path);
 }
 

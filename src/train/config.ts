@@ -40,6 +40,8 @@ export const RunConfigSchema = z
     evalEvery: z.number().int().min(0).optional(),
     evalSamples: z.number().int().positive().optional(),
     checkpointEvery: z.number().int().min(0).default(5000),
+    /** Losses (and gradient norms) to metrics.jsonl every this many steps (0: only at evaluations). */
+    logEvery: z.number().int().min(0).default(100),
     /** The counting classifier's top-probability threshold for the confident-mode count. */
     confidence: z.number().gt(0).lte(1).default(0.99),
   })

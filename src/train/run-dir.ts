@@ -1,6 +1,6 @@
 // A run's folder: resolved config, metrics.jsonl, final.json, checkpoint, evaluation samples and
 // plots. It listens to the trainer's events; the trainer never touches files.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../nn/index.js';
 import type { Report } from '../metrics/report.js';
@@ -11,7 +11,7 @@ import type { Method } from '../methods/index.js';
 import { histogramPanel, imageGrid } from '../report/images.js';
 import { densityPanel, drawPoints, heatPanel, squareRange, writePng, type Panel, type Range } from '../report/raster.js';
 import { writeFigure } from '../report/figure.js';
-import { cat, keep, linspace, manualSeed, noGrad, scope, stack, tensor, withForkedStream, type Tensor } from '../torch/index.js';
+import { cat, keep, linspace, manualSeed, noGrad, scope, stack, tensor, withSeed, type Tensor } from '../torch/index.js';
 import { writeCharts } from '../report/chart.js';
 import { buildRun, type Run, type RunConfig, type RunConfigInput } from './config.js';
 import { evalSeed } from './trainer.js';
@@ -21,6 +21,10 @@ export const FILES = {
   metrics: 'metrics.jsonl',
   final: 'final.json',
   checkpoint: 'checkpoint.safetensors',
+  /** The checkpoint before the last one, kept in case the last one is damaged. */
+  previousCheckpoint: 'checkpoint.prev.safetensors',
+  /** Losses and gradient norms over training, from metrics.jsonl. */
+  lossCurves: 'losses.png',
   samples: 'samples.csv',
   density: 'density.png',
   critic: 'critic.png',
@@ -33,16 +37,45 @@ export const FILES = {
   lensCurves: 'lens.png',
 } as const;
 
-/** The lens's adversarial weight λ and its reconstruction error ‖x − L(x)‖² over training. */
-function writeLensCurves(path: string, curves: Record<string, [number, number][]>): void {
+/** metrics.jsonl's lines, in order. */
+export function readMetrics(dir: string): ({ step: number; seconds?: number; losses?: Record<string, number> } & Record<string, unknown>)[] {
+  const path = join(dir, FILES.metrics);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/**
+ * The curves of a run folder, from metrics.jsonl (so a resumed run draws its whole history):
+ * losses.png (the losses; the gradient norms on a log scale) and, for the lens, lens.png (its
+ * adversarial weight λ and its reconstruction error ‖x − L(x)‖²).
+ */
+export function writeCurves(dir: string): void {
+  const byKey: Record<string, [number, number][]> = {};
+  for (const line of readMetrics(dir)) {
+    for (const [k, v] of Object.entries(line.losses ?? {})) if (Number.isFinite(v)) (byKey[k] ??= []).push([line.step, v]);
+  }
+  const keys = Object.keys(byKey);
+  if (!keys.length) return;
+  const series = (pick: (k: string) => boolean) => keys.filter(pick).map((k) => ({ label: k, points: byKey[k] }));
+  const lens = (k: string) => k === 'lambda' || k === 'lens_rec';
   writeCharts(
-    path,
+    join(dir, FILES.lossCurves),
     [
-      { title: 'lens weight λ = 1 − sin(tπ/2K)', yLabel: 'λ', series: [{ label: 'λ', points: curves.lambda ?? [] }] },
-      { title: 'lens reconstruction ‖x − L(x)‖²', yLabel: 'per sample', series: [{ label: 'reconstruction', points: curves.lens_rec ?? [] }] },
+      { title: 'losses', yLabel: 'loss', series: series((k) => !k.startsWith('grad_norm_') && !lens(k)) },
+      { title: 'gradient norms', yLabel: '‖∇‖', series: series((k) => k.startsWith('grad_norm_')), logY: true },
     ],
     'generator steps',
   );
+  if (byKey.lambda) {
+    writeCharts(
+      join(dir, FILES.lensCurves),
+      [
+        { title: 'lens weight λ = 1 − sin(tπ/2K)', yLabel: 'λ', series: [{ label: 'λ', points: byKey.lambda }] },
+        { title: 'lens reconstruction ‖x − L(x)‖²', yLabel: 'per sample', series: [{ label: 'reconstruction', points: byKey.lens_rec ?? [] }] },
+      ],
+      'generator steps',
+    );
+  }
 }
 
 /**
@@ -73,39 +106,94 @@ export function writeSampleGrid(method: Method, path: string): void {
   );
 }
 
-/** Writes the run's files as the trainer reports progress. */
-export function recordRun(run: Run, dir: string): void {
+/** Where a resumed run starts: the checkpoint's step and the training seconds before it. */
+export interface ResumePoint {
+  step: number;
+  seconds: number;
+}
+
+/**
+ * Writes the run's files as the trainer reports progress: metrics.jsonl (losses every `logEvery`
+ * steps, and a line with the metrics at every evaluation), sample grids, curves, checkpoints.
+ * Resuming, config.json stays and metrics.jsonl keeps only its lines up to the checkpoint's step,
+ * so the finished folder equals an uninterrupted run's (timing fields aside).
+ */
+export function recordRun(run: Run, dir: string, resume?: ResumePoint): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
-  writeFileSync(join(dir, FILES.metrics), '');
-  const t0 = performance.now();
+  const metricsPath = join(dir, FILES.metrics);
+  if (resume) {
+    // Lines up to the checkpoint were written before it; the final evaluation's line is written
+    // again when the checkpoint is the final one (the run died before final.json).
+    const kept = readMetrics(dir).filter((l) => l.step <= resume.step && l.step < run.config.steps);
+    writeAtomically(metricsPath, kept.map((l) => JSON.stringify(l) + '\n').join(''));
+  } else {
+    writeFileSync(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
+    writeFileSync(metricsPath, '');
+  }
+  const t0 = performance.now() - (resume?.seconds ?? 0) * 1000;
+  const seconds = () => +((performance.now() - t0) / 1000).toFixed(2);
+  const { steps, evalEvery, logEvery } = run.config;
+  const evaluated = (step: number) => step === steps || (evalEvery > 0 && step % evalEvery === 0);
   let lastLosses: Record<string, number> = {};
-  run.trainer.on('step', ({ losses }) => (lastLosses = losses));
+  run.trainer.on('step', ({ step, losses }) => {
+    lastLosses = losses;
+    if (logEvery > 0 && step % logEvery === 0 && !evaluated(step)) appendFileSync(metricsPath, JSON.stringify({ step, seconds: seconds(), losses }) + '\n');
+  });
   const images = run.data.shape.kind === 'image';
   // Methods with other views of real data (the lens): a fixed real batch, drawn on a private stream
-  // so the training's randomness is untouched, shown through each view at every evaluation.
-  const fixedReal = images ? keep(withForkedStream(0x7ea1, () => noGrad(() => run.data.sampler.sample(32)))) : null;
-  // Scalars worth a curve (the lens's λ and reconstruction error), sampled every few steps.
-  const curves: Record<string, [number, number][]> = {};
-  const every = Math.max(1, Math.floor(run.config.steps / 500));
-  run.trainer.on('step', ({ step, losses }) => {
-    if (step % every !== 0) return;
-    for (const k of ['lambda', 'lens_rec']) if (losses[k] !== undefined) (curves[k] ??= []).push([step, losses[k]]);
-  });
+  // of the run's seed (the training's randomness is untouched, a resumed run draws the same batch),
+  // shown through each view at every evaluation.
+  const fixedReal = images ? keep(withSeed(run.config.seed * 7919 + 0x7ea1, () => noGrad(() => run.data.sampler.sample(32)))) : null;
   run.trainer.on('eval', ({ step, report }) => {
-    const seconds = (performance.now() - t0) / 1000;
-    appendFileSync(join(dir, FILES.metrics), JSON.stringify({ step, seconds: +seconds.toFixed(2), losses: lastLosses, ...compactReport(report) }) + '\n');
+    appendFileSync(metricsPath, JSON.stringify({ step, seconds: seconds(), losses: lastLosses, ...compactReport(report) }) + '\n');
     if (images) writeSampleGrid(run.method, join(dir, FILES.grid(step)));
     if (fixedReal) {
       scope(() => {
         for (const [name, view] of Object.entries(run.method.views(fixedReal))) writePng(join(dir, FILES.view(name, step)), imageGrid(cat([fixedReal, view], 0), 8));
       });
     }
-    if (curves.lambda) writeLensCurves(join(dir, FILES.lensCurves), curves);
+    writeCurves(dir);
   });
   run.trainer.on('checkpoint', ({ step }) => {
-    saveCheckpoint(join(dir, FILES.checkpoint), { modules: run.method.modules, optimizers: run.method.optimizers }, { step, methodState: run.method.state });
+    const bad = Object.entries(run.method.modules).find(([, m]) => !scope(() => m.parameters().every((p) => Number.isFinite(p.sum().item()))));
+    if (bad) throw new Error(`not writing a checkpoint at step ${step}: the weights of ${bad[0]} are not finite (the last checkpoint is kept)`);
+    saveCheckpoint(
+      join(dir, FILES.checkpoint),
+      { modules: run.method.modules, optimizers: run.method.optimizers },
+      { step, seconds: seconds(), methodState: run.method.state },
+      { rng: true, previous: join(dir, FILES.previousCheckpoint) },
+    );
   });
+}
+
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export const hasCheckpoint = (dir: string): boolean => [FILES.checkpoint, FILES.previousCheckpoint].some((f) => existsSync(join(dir, f)));
+
+/**
+ * Loads a run folder's last good checkpoint into `run` (weights, optimizers, method state and, with
+ * `rng`, the random generator): checkpoint.safetensors, or the one before it when the last one is
+ * damaged, said through `log`. Returns the step and the seconds trained before it.
+ */
+export function restoreCheckpoint(run: Run, dir: string, o: { rng?: boolean; log?: (s: string) => void } = {}): ResumePoint {
+  const candidates = [FILES.checkpoint, FILES.previousCheckpoint].map((f) => join(dir, f)).filter((p) => existsSync(p));
+  if (!candidates.length) throw new Error(`${dir} has no ${FILES.checkpoint} yet (the run saves one every checkpointEvery steps, when stopped, and at the end)`);
+  const errors: string[] = [];
+  for (const path of candidates) {
+    try {
+      const meta = loadCheckpoint(path, { modules: run.method.modules, optimizers: run.method.optimizers }, { rng: o.rng });
+      run.method.state = (meta.methodState as Record<string, number>) ?? {};
+      if (errors.length) o.log?.(`${errors.join('; ')}; using ${path} (step ${meta.step}) instead`);
+      return { step: Number(meta.step ?? 0), seconds: Number(meta.seconds ?? 0) };
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  throw new Error(`no usable checkpoint in ${dir}: ${errors.join('; ')}`);
 }
 
 /** After training: final.json, the evaluation samples and the plots. */
@@ -186,10 +274,7 @@ export function loadRun(dir: string): Run {
   if (!existsSync(configPath)) throw new Error(`${dir} is not a run folder: ${FILES.config} is missing`);
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
   const run = buildRun(config);
-  const ckpt = join(dir, FILES.checkpoint);
-  if (!existsSync(ckpt)) throw new Error(`${dir} has no ${FILES.checkpoint} yet (the run saves one every checkpointEvery steps and at the end)`);
-  const meta = loadCheckpoint(ckpt, { modules: run.method.modules, optimizers: run.method.optimizers });
-  run.method.state = (meta.methodState as Record<string, number>) ?? {};
+  restoreCheckpoint(run, dir, { log: (s) => console.error(`gantry: ${s}`) });
   return run;
 }
 

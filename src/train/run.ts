@@ -1,24 +1,70 @@
-// Train one configuration into a folder: what `gantry train` and each benchmark job do.
+// Train one configuration into a folder, or resume one: what `gantry train` and each benchmark job do.
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildRun, type Run, type RunConfigInput } from './config.js';
-import { finishRun, recordRun } from './run-dir.js';
+import { FILES, finishRun, hasCheckpoint, recordRun, restoreCheckpoint, type ResumePoint } from './run-dir.js';
 import type { Report } from '../metrics/report.js';
 
 export interface RunResult {
   report: Report | null;
+  /** Seconds and steps per second of this process's part of the training. */
   seconds: number;
   stepsPerSecond: number;
+  /** The last step done. */
+  steps: number;
+  /** Why the run stopped before its last step ('SIGINT', 'SIGTERM'); it can be resumed. */
+  stopped?: string;
 }
 
-export function trainToDir(config: RunConfigInput, dir: string, observe?: (run: Run) => void): RunResult {
-  const run = buildRun(config);
-  recordRun(run, dir);
-  observe?.(run);
+export interface RunHooks {
+  /** Called with the built run before training (the progress bar subscribes here). */
+  observe?: (run: Run) => void;
+  /** Messages worth a user's attention (a damaged checkpoint skipped, …). */
+  log?: (s: string) => void;
+}
+
+export function trainToDir(config: RunConfigInput, dir: string, hooks: RunHooks = {}): RunResult {
+  return execute(buildRun(config), dir, undefined, hooks);
+}
+
+/** Whether a run folder holds a finished run (final.json is written last). */
+export const isFinished = (dir: string): boolean => existsSync(join(dir, FILES.final));
+
+/**
+ * Continues a run folder from its last good checkpoint: weights, optimizer states, EMA, the method's
+ * counters and the random generator, so the finished folder equals an uninterrupted run's.
+ */
+export function resumeDir(dir: string, hooks: RunHooks = {}): RunResult {
+  const configPath = join(dir, FILES.config);
+  if (!existsSync(configPath)) throw new Error(`cannot resume ${dir}: it is not a run folder (${FILES.config} is missing)`);
+  if (isFinished(dir)) throw new Error(`cannot resume ${dir}: the run finished (${FILES.final} is there); gantry eval ${dir} shows its metrics`);
+  const run = buildRun(JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput);
+  for (const f of readdirSync(dir).filter((f) => f.includes('.tmp-'))) rmSync(join(dir, f)); // a write cut short
+  if (!hasCheckpoint(dir)) {
+    // Stopped before its first checkpoint: the same configuration from the start is the same run.
+    hooks.log?.(`${dir} has no checkpoint yet: training from step 0`);
+    return execute(run, dir, undefined, hooks);
+  }
+  const from = restoreCheckpoint(run, dir, { rng: true, log: hooks.log });
+  run.trainer.o.startStep = from.step;
+  return execute(run, dir, from, hooks);
+}
+
+function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks): RunResult {
+  recordRun(run, dir, resume);
+  hooks.observe?.(run);
   const t0 = performance.now();
-  const { report, steps } = run.trainer.run();
-  const seconds = (performance.now() - t0) / 1000;
-  const stepsPerSecond = steps / seconds;
-  finishRun(run, dir, report, { seconds: +seconds.toFixed(2), steps_per_second: +stepsPerSecond.toFixed(1), method: run.config.method, dataset: run.data.name, seed: run.config.seed, steps });
-  for (const m of Object.values(run.method.modules)) m.dispose();
-  for (const o of Object.values(run.method.optimizers)) o.dispose();
-  return { report, seconds, stepsPerSecond };
+  try {
+    const { report, steps, stopped } = run.trainer.run();
+    const seconds = (performance.now() - t0) / 1000;
+    const stepsPerSecond = (steps - (resume?.step ?? 0)) / seconds;
+    if (!stopped) {
+      const total = +((resume?.seconds ?? 0) + seconds).toFixed(2);
+      finishRun(run, dir, report, { seconds: total, steps_per_second: +(steps / total).toFixed(1), method: run.config.method, dataset: run.data.name, seed: run.config.seed, steps });
+    }
+    return { report, seconds, stepsPerSecond, steps, stopped };
+  } finally {
+    for (const m of Object.values(run.method.modules)) m.dispose();
+    for (const o of Object.values(run.method.optimizers)) o.dispose();
+  }
 }

@@ -1,12 +1,12 @@
 // The one training loop for every method: seeded, scoped (every step's tensors freed), evaluated
-// every N steps, checkpointed every M steps, guarded against divergence. It emits events; the
-// progress bar, the run directory and the dashboard subscribe. It writes nothing itself.
+// every N steps, checkpointed every M steps, guarded against divergence, stoppable between steps.
+// It emits events; the progress bar and the run directory subscribe. It writes nothing itself.
 import { EventEmitter } from 'node:events';
 import type { Dataset } from '../data/index.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import type { Report } from '../metrics/report.js';
 import type { Losses, Method } from '../methods/index.js';
-import { manualSeed, scope } from '../torch/index.js';
+import { manualSeed, pendingSignal, scope } from '../torch/index.js';
 
 export interface LoopOptions {
   steps: number;
@@ -21,13 +21,37 @@ export interface LoopOptions {
   checkpointEvery: number;
   /** Step to start from when resuming. */
   startStep?: number;
+  /**
+   * Asked after every step; a truthy answer (e.g. 'SIGINT') stops the loop after that step, with a
+   * checkpoint. Default: a SIGINT or SIGTERM recorded by watchSignals().
+   */
+  stopRequested?: () => string | null;
+  /**
+   * Called when a step's losses are not finite: return the step to continue from (the caller has
+   * put the networks, optimizers and generator back to that step, e.g. from the last checkpoint),
+   * or null to give up. Without it, the loop throws DivergenceError.
+   */
+  onDiverge?: (step: number, losses: Losses) => number | null;
 }
+
+const SIGNALS: Record<number, string> = { 2: 'SIGINT', 15: 'SIGTERM' };
+const signalled = () => SIGNALS[pendingSignal()] ?? null;
 
 export interface TrainerEvents {
   step: [{ step: number; steps: number; losses: Losses }];
   eval: [{ step: number; report: Report | null }];
   checkpoint: [{ step: number; final: boolean }];
   diverged: [{ step: number; losses: Losses }];
+  /** The loop stopped early on request, after writing a checkpoint at `step`. */
+  stopped: [{ step: number; reason: string }];
+}
+
+export interface LoopResult {
+  report: Report | null;
+  /** The last step done: `steps` when finished, less when stopped. */
+  steps: number;
+  /** Why the loop stopped early ('SIGINT', 'SIGTERM', …); absent when it finished. */
+  stopped?: string;
 }
 
 export class DivergenceError extends Error {}
@@ -47,23 +71,33 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     return evaluateSamples(this.data, (k) => this.method.sample(k), n, { confidence: this.o.confidence });
   }
 
-  run(): { report: Report | null; steps: number } {
+  run(): LoopResult {
     const { steps, evalEvery, checkpointEvery } = this.o;
-    const start = this.o.startStep ?? 0;
+    const stopRequested = this.o.stopRequested ?? signalled;
     const batch = this.method.protocol.batchSize;
-    for (let step = start; step < steps; step++) {
+    for (let step = this.o.startStep ?? 0; step < steps; step++) {
       const losses = scope(() => this.method.step({ real: (n = batch) => this.data.sampler.sample(n), iteration: step }));
       if (Object.values(losses).some((v) => !Number.isFinite(v))) {
         this.emit('diverged', { step: step + 1, losses });
-        throw new DivergenceError(
-          `training diverged at step ${step + 1} (losses ${JSON.stringify(losses)}); the last checkpoint is kept. ` +
-            'Lower the learning rate (--lr) or try another seed.',
-        );
+        const from = this.o.onDiverge?.(step + 1, losses) ?? null;
+        if (from === null) {
+          throw new DivergenceError(
+            `training diverged at step ${step + 1} (losses ${JSON.stringify(losses)}). ` +
+              'Lower the learning rate (--lr), try another seed, or let gantry retry at a lower rate (--on-diverge lower-lr).',
+          );
+        }
+        step = from - 1; // the loop's step++ continues at `from`
+        continue;
       }
       const done = step + 1;
       this.emit('step', { step: done, steps, losses });
       if (evalEvery > 0 && done % evalEvery === 0 && done < steps) this.emit('eval', { step: done, report: this.evaluate() });
-      if (checkpointEvery > 0 && done % checkpointEvery === 0 && done < steps) this.emit('checkpoint', { step: done, final: false });
+      const stop = done < steps ? stopRequested() : null;
+      if ((checkpointEvery > 0 && done % checkpointEvery === 0 && done < steps) || stop) this.emit('checkpoint', { step: done, final: false });
+      if (stop) {
+        this.emit('stopped', { step: done, reason: stop });
+        return { report: null, steps: done, stopped: stop };
+      }
     }
     manualSeed(evalSeed(this.o.seed));
     const report = this.evaluate();
