@@ -17,7 +17,7 @@ import { evalSeed } from '../train/trainer.js';
 import { writeCharts, type Series } from '../report/chart.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import type { Panel } from '../report/raster.js';
-import { runPool, type Job } from '../sweep/pool.js';
+import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed } from '../torch/index.js';
 import { getPreset } from '../train/presets.js';
 import type { RunResult } from '../train/run.js';
@@ -40,6 +40,8 @@ export interface ImageBenchOptions {
   metrics?: ImageMetric[];
   /** Samples those metrics use per run (and for the real-data row): at most this many (default 10,000). */
   metricSamples?: number;
+  /** Keep finished runs, continue stopped ones (`--resume`). */
+  resume?: boolean;
   /** Networks instead of the preset's (its optimizers, batch and prior stay). */
   nets?: string;
 }
@@ -109,7 +111,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
       jobs.push({
         cell,
         seed,
-        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 0 },
+        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 5000 },
         dir: join(o.out, 'runs', variant.label, `seed-${seed}`),
       });
     }
@@ -122,7 +124,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
   if (real) log(`real data (held-out): ${real.modes}/${real.modes_max} modes, KL ${real.kl.toFixed(3)}, ${real.modes_confident} confident modes (n = ${real.n})`);
   let done = 0;
   const t0 = performance.now();
-  await runPool(jobs, o.workers, (job, result) => {
+  const stopped = await runJobs(jobs, o.workers, o.resume ?? false, (job, result) => {
     done++;
     if (result instanceof Error) {
       job.cell.runs.push({ seed: job.seed, report: null, seconds: 0, stepsPerSecond: 0, error: result.message });
@@ -134,6 +136,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
     job.cell.runs.push({ seed: job.seed, report: rep, seconds: r.seconds, stepsPerSecond: r.stepsPerSecond });
     log(`[${done}/${jobs.length}] ${job.cell.method}, seed ${job.seed}: ${rep.modes} modes, KL ${rep.kl.toFixed(2)}, ${rep.modes_confident} confident, ${r.stepsPerSecond.toFixed(1)} steps/s`);
   });
+  if (stopped) throw new BenchStopped(stopped);
   for (const c of cells) c.runs.sort((a, b) => a.seed - b.seed);
   const metricN = Math.min(samples, o.metricSamples ?? 10_000);
   const realMetrics = o.metrics?.length ? scoreRuns(o.dataset as ImageDatasetName, jobs, o.metrics, metricN, log) : null;

@@ -10,7 +10,7 @@ import type { ImageDatasetName } from '../data/images.js';
 import { expandVariants } from '../methods/index.js';
 import { imageMetrics } from '../metrics/image-metrics.js';
 import { histogram, writeHistogram } from '../report/chart.js';
-import { runPool, type Job } from '../sweep/pool.js';
+import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed } from '../torch/index.js';
 import { loadRun } from '../train/run-dir.js';
 import { evalSeed } from '../train/trainer.js';
@@ -51,6 +51,8 @@ export interface ModeGridOptions {
   samples: number;
   /** Run only the first n settings (all 24 by default). */
   settings?: number;
+  /** Keep finished runs, continue stopped ones (`--resume`). */
+  resume?: boolean;
   workers: number;
   out: string;
 }
@@ -84,7 +86,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
           seed: o.seed,
           evalEvery: 0,
           evalSamples: Math.min(o.samples, 2560),
-          checkpointEvery: 0,
+          checkpointEvery: 5000,
         },
         dir: join(o.out, 'runs', `setting-${String(i + 1).padStart(2, '0')}`, v.label),
       });
@@ -94,7 +96,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
   const ok: typeof jobs = [];
   let done = 0;
   const t0 = performance.now();
-  await runPool(jobs, o.workers, (job, result) => {
+  const stopped = await runJobs(jobs, o.workers, o.resume ?? false, (job, result) => {
     done++;
     const row = rows[job.setting];
     if (result instanceof Error) {
@@ -107,6 +109,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
     ok.push(job);
     log(`[${done}/${jobs.length}] setting ${job.setting + 1} (${settings[job.setting].label}), ${job.method}: ${row.modes[job.method]} digit modes, ${result.stepsPerSecond.toFixed(1)} steps/s`);
   });
+  if (stopped) throw new BenchStopped(stopped);
   log(`MODE scores on ${o.samples.toLocaleString('en')} samples of each of ${ok.length} runs…`);
   const scored = imageMetrics(
     o.dataset,

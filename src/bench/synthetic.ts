@@ -8,12 +8,14 @@ import { expandVariants } from '../methods/index.js';
 import type { ModeReport } from '../metrics/modes.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
-import { runPool, type Job } from '../sweep/pool.js';
+import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed, scope } from '../torch/index.js';
 import type { RunResult } from '../train/run.js';
 
 export interface SyntheticBenchOptions {
   /** Method ids, or variants with fixed hyperparameters (`wgan-gp:lambda=10`); rows keep these labels. */
+  /** Keep finished runs, continue stopped ones (`--resume`). */
+  resume?: boolean;
   methods: string[];
   datasets: string[];
   seeds: number;
@@ -110,7 +112,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
         const steps = o.stepsFor?.[dataset] ?? o.steps;
         jobs.push({
           cell,
-          config: { method: variant.id, methodOptions: variant.options, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 0, protocol: o.protocol ?? {} },
+          config: { method: variant.id, methodOptions: variant.options, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 5000, protocol: o.protocol ?? {} },
           dir: join(o.out, 'runs', dataset, variant.label, `seed-${seed}`),
         });
       }
@@ -118,7 +120,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
   }
   let done = 0;
   const t0 = performance.now();
-  await runPool(jobs, o.workers, (job, result) => {
+  const stopped = await runJobs(jobs, o.workers, o.resume ?? false, (job, result) => {
     done++;
     const cell = job.cell;
     const seed = job.config.seed!;
@@ -132,6 +134,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
       log(`[${done}/${jobs.length}] ${cell.method} on ${cell.dataset}, seed ${seed}: ${rep.modes}/${rep.modes_max} modes, ${(100 * rep.high_quality).toFixed(1)}% HQ, ${r.stepsPerSecond.toFixed(0)} steps/s`);
     }
   });
+  if (stopped) throw new BenchStopped(stopped);
   for (const c of cells) c.runs.sort((a, b) => a.seed - b.seed);
   const wall = (performance.now() - t0) / 1000;
   const table = markdownTable(cells, o);

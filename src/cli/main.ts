@@ -24,6 +24,7 @@ import { writePng } from '../report/raster.js';
 import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
 import { addEvalImages, parseMetrics } from './eval-images.js';
+import { BenchStopped } from '../sweep/pool.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -316,18 +317,23 @@ bench
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--ema <decay>', "every method samples from a weight average of G (e.g. 0.999); off by default", num('--ema'))
   .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
+  .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .option('--quick', 'the README main job: gan, nsgan, pacgan, veegan, wgan-gp on the ring, 2 seeds, 1500 steps')
   .option('--json', 'print table.json rows instead of the markdown table')
   .action(async (o) => {
     if (o.quick) Object.assign(o, { methods: ['gan', 'nsgan', 'pacgan', 'veegan', 'wgan-gp'], datasets: ['ring'], seeds: 2, steps: 1500 });
     for (const d of o.datasets) if (!(MIXTURES as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${MIXTURES.join(', ')} (images: gantry bench images)`);
+    for (const k of ['seeds', 'workers', 'steps', 'highdimSteps'] as const) {
+      if (o[k] !== undefined && o[k] < 1) throw new Error(`invalid --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: must be at least 1, got ${o[k]}`);
+    }
     const opts = {
       methods: o.methods,
       datasets: o.datasets,
       seeds: o.seeds,
       steps: o.steps,
       out: o.out,
-      workers: Math.max(1, o.workers),
+      workers: o.workers,
+      resume: o.resume,
       stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined,
       protocol: (o.ema !== undefined ? { ema: o.ema } : {}) as Record<string, number>,
     };
@@ -351,12 +357,13 @@ bench
   .option('--metric-samples <n>', 'samples per run for those metrics (at most --samples)', int('--metric-samples'), 10000)
   .addOption(new Option('--nets <family>', "networks instead of the preset's (its optimizers, batch and prior stay)").choices(['small-d-quarter', 'small-d-half', 'veegan', 'lens']))
   .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
+  .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .option('--json', 'print table.json instead of the markdown table')
   .action(async (o) => {
     if (o.seeds < 1 || o.workers < 1 || o.steps === 0 || o.samples === 0) throw new Error('invalid options: --seeds, --workers, --steps and --samples must be at least 1');
     if (o.metrics.some((m: string) => m === 'ivom' || m === 'noisy-d' || m === 'modes')) throw new Error('invalid --metrics: the bench computes fid, kid, pr, dc, is, mode (modes are always counted; ivom and noisy-d: gantry eval-images --run)');
     if (o.metricSamples < 2) throw new Error('invalid --metric-samples: need at least 2');
-    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets };
+    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets, resume: o.resume };
     await benchImages(opts, o.json ? () => {} : (s) => console.log(s));
     if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
     else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);
@@ -391,16 +398,21 @@ bench
   .option('--settings <n>', 'only the first n of the 24 settings', int('--settings'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--out <dir>', 'where runs, table.md, table.json and mode-histogram.png go', 'bench-results/mode-grid')
+  .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .action(async (o) => {
     if (o.steps < 1 || o.workers < 1 || o.samples < 2) throw new Error('invalid options: --steps and --workers must be at least 1, --samples at least 2');
     if (o.settings !== undefined && (o.settings < 1 || o.settings > 24)) throw new Error(`invalid --settings: 1 to 24, got ${o.settings}`);
-    await benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out }, (s) => console.log(s));
+    await benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out, resume: o.resume }, (s) => console.log(s));
     console.log(`\nWrote ${o.out}/table.md, table.json, mode-histogram.png and one run folder per job under ${o.out}/runs/.`);
   });
 
 try {
   await program.parseAsync();
 } catch (e) {
+  if (e instanceof BenchStopped) {
+    console.error(`gantry: stopped (${e.signal}); the finished runs and the stopped runs' checkpoints are kept. Continue with the same command and --resume.`);
+    process.exit(e.signal === 'SIGTERM' ? 143 : 130);
+  }
   const err = e as Error;
   const known = err instanceof DataFileError || err instanceof z.ZodError || /^(invalid|unknown|gantry:)/.test(err.message);
   console.error(`gantry: ${err.message}`);

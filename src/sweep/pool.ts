@@ -6,7 +6,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunConfigInput } from '../train/config.js';
-import type { RunResult } from '../train/run.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { finishedResult, isFinished, type RunResult } from '../train/run.js';
+
+/** A benchmark stopped by SIGINT or SIGTERM; its finished runs and checkpoints are kept for --resume. */
+export class BenchStopped extends Error {
+  constructor(readonly signal: string) {
+    super(`stopped by ${signal}`);
+  }
+}
 
 export interface Job {
   config: RunConfigInput;
@@ -49,7 +57,8 @@ export async function runPool<J extends Job>(jobs: J[], workers: number, onDone:
         });
         child.send({ config: job.config, dir: job.dir, resume: job.resume } satisfies Job);
       });
-      onDone(job, result);
+      // A job stopped part-way is not done: its checkpoint waits for --resume.
+      if (result instanceof Error || !result.stopped) onDone(job, result);
     }
   };
   try {
@@ -59,4 +68,32 @@ export async function runPool<J extends Job>(jobs: J[], workers: number, onDone:
     process.off('SIGTERM', onSignal);
   }
   return stopped;
+}
+
+/**
+ * runPool for a benchmark that can be resumed: with `resume`, a job whose folder holds its finished
+ * run is not trained again (its final.json is the result), and one stopped part-way continues from
+ * its checkpoint. A folder holding a different run (method, seed or steps) is an error, before
+ * anything trains.
+ */
+export async function runJobs<J extends Job>(jobs: J[], workers: number, resume: boolean, onDone: (job: J, result: RunResult | Error) => void): Promise<string | null> {
+  const todo: J[] = [];
+  const finished: J[] = [];
+  for (const job of jobs) {
+    const configPath = join(job.dir, 'config.json');
+    if (!resume || !existsSync(configPath)) {
+      todo.push(job);
+      continue;
+    }
+    const saved = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    for (const k of ['method', 'seed', 'steps'] as const) {
+      if (job.config[k] !== undefined && saved[k] !== job.config[k]) {
+        throw new Error(`invalid --resume: ${job.dir} holds another run (${k} ${JSON.stringify(saved[k])}, this benchmark asks ${JSON.stringify(job.config[k])}); use the same options or another --out`);
+      }
+    }
+    if (isFinished(job.dir)) finished.push(job);
+    else todo.push({ ...job, resume: true });
+  }
+  for (const job of finished) onDone(job, finishedResult(job.dir));
+  return runPool(todo, workers, onDone);
 }

@@ -30,6 +30,12 @@ export function trainToDir(config: RunConfigInput, dir: string, hooks: RunHooks 
 /** Whether a run folder holds a finished run (final.json is written last). */
 export const isFinished = (dir: string): boolean => existsSync(join(dir, FILES.final));
 
+/** A finished run's result, from its final.json. */
+export function finishedResult(dir: string): RunResult {
+  const { seconds, steps_per_second, method, dataset, seed, steps, ...report } = JSON.parse(readFileSync(join(dir, FILES.final), 'utf8'));
+  return { report: Object.keys(report).length ? (report as Report) : null, seconds, stepsPerSecond: steps_per_second, steps };
+}
+
 /**
  * Continues a run folder from its last good checkpoint: weights, optimizer states, EMA, the method's
  * counters and the random generator, so the finished folder equals an uninterrupted run's.
