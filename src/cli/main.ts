@@ -24,6 +24,7 @@ import { writePng } from '../report/raster.js';
 import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
 import { addEvalImages, parseMetrics } from './eval-images.js';
+import { trainConfig } from './train-config.js';
 import { BenchStopped } from '../sweep/pool.js';
 
 const int = (name: string) => (v: string) => {
@@ -90,6 +91,7 @@ program
 program
   .command('train')
   .description('train one method on one dataset and write a run folder')
+  .option('--config <file>', "settings from a YAML or JSON file in config.json's shape (flags given win); a run's config.json reruns it")
   .option('--method <id>', `one of ${Object.keys(METHODS).join(', ')} (required, unless --resume)`)
   .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture or an MNIST-family image set').choices([...DATASETS]).default('ring'))
   .addOption(new Option('--preset <name>', 'an image protocol: networks, optimizers, batch, prior, budget (explicit flags win)').choices(Object.keys(PRESETS)))
@@ -137,54 +139,12 @@ program
       if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
       return trainCommand(o, (hooks) => resumeDir(o.resume, hooks), o.resume);
     }
-    if (!o.method) throw new Error(`invalid options: --method is required (one of ${Object.keys(METHODS).join(', ')}), or --resume <run folder>`);
-    if (o.lens) {
-      if (!(LENS_BASES as readonly string[]).includes(o.method)) throw new Error(`invalid --lens: the lens wraps ${LENS_BASES.join(', ')}, not ${o.method}`);
-      o.method = `lens-${o.method}`;
-    }
-    const source = o.images ? 'images' : o.cifar10 ? 'cifar10' : o.data ? 'data' : o.dataset;
-    const out = o.out || `runs/${o.method}-${source}-seed${o.seed}`;
+    const { config, describe } = trainConfig(o, cmd);
+    const ds = config.dataset ?? {};
+    const source = ds.images ? 'images' : ds.cifar10 ? 'cifar10' : ds.data ? 'data' : (ds.name ?? 'ring');
+    const out = o.out || `runs/${config.method}-${source}-seed${config.seed ?? 1}`;
     claimRunFolder(out, o.overwrite);
-    const protocol = Object.fromEntries(
-      Object.entries({
-        hidden: o.hidden ? list(o.hidden).map(Number) : undefined,
-        latentDim: o.latentDim,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        beta1: o.beta1,
-        lrG: o.lrG,
-        lrD: o.lrD,
-        betasG: o.betasG,
-        betasD: o.betasD,
-        gSteps: o.gSteps,
-        prior: o.prior,
-        nets: o.nets,
-        instanceNoise: o.instanceNoise,
-        ema: o.ema,
-        instanceNoiseSteps: o.instanceNoiseSteps,
-      }).filter(([, v]) => v !== undefined),
-    );
-    const config = {
-      method: o.method,
-      methodOptions: o.opt ?? {},
-      dataset: o.images
-        ? { images: o.images, imageSize: o.imageSize, channels: o.channels ? (Number(o.channels) as 1 | 3) : undefined }
-        : o.cifar10
-          ? { cifar10: o.cifar10 }
-          : o.data
-            ? { data: o.data, modes: o.modes, sigma: o.sigma, threshold: o.threshold }
-            : { name: o.dataset, threshold: o.threshold, fixedTriples: o.fixedTriples, imageSize: o.imageSize },
-      preset: o.preset,
-      confidence: o.confidence,
-      protocol,
-      steps: o.steps,
-      seed: o.seed,
-      evalEvery: o.evalEvery,
-      evalSamples: o.evalSamples,
-      checkpointEvery: o.checkpointEvery,
-      logEvery: o.logEvery,
-    };
-    trainCommand(o, (hooks) => trainToDir(config, out, hooks), out);
+    trainCommand(o, (hooks) => trainToDir(config, out, { ...hooks, describe }), out);
   });
 
 /**
@@ -276,6 +236,8 @@ program
       throw new DataFileError(`--weights: need ${means.length} non-negative numbers, one per mode`);
     }
     const total = weights.reduce((a: number, b: number) => a + b, 0);
+    if (!(total > 0)) throw new DataFileError('--weights: at least one mode weight must be positive');
+    if (o.threshold !== undefined && !(o.threshold > 0)) throw new Error(`invalid --threshold: must be > 0 (in units of σ), got ${o.threshold}`);
     const r = scope(() =>
       modeMetrics(tensor(samples), {
         means: keep(tensor(means)),

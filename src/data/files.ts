@@ -11,6 +11,9 @@ function fail(file: string, why: string, line?: number): never {
   throw new DataFileError(`${file}${line !== undefined ? `, line ${line}` : ''}: ${why}`);
 }
 
+/** A plain decimal number (1, -2.5, .5, 3e-4); not hex, not Infinity, not an empty cell. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 export function readCsv(file: string, { dim }: { dim?: number } = {}): number[][] {
   let text: string;
   try {
@@ -18,20 +21,23 @@ export function readCsv(file: string, { dim }: { dim?: number } = {}): number[][
   } catch (e) {
     fail(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (text.includes('\u0000') || text.includes('\ufffd')) fail(file, 'not a text file (it holds binary data): give points as CSV text or a NumPy .npy file');
   const rows: number[][] = [];
   const lines = text.split(/\r?\n/);
+  const firstContent = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const cells = line.split(/[,;\s]+/);
-    const values = cells.map(Number);
-    if (values.some((v) => Number.isNaN(v))) {
+    // Comma- or semicolon-separated cells (each one counted, so an empty cell is caught), else whitespace.
+    const cells = /[,;]/.test(line) ? line.split(/\s*[,;]\s*/) : line.split(/\s+/);
+    const bad = cells.findIndex((c) => !DECIMAL.test(c));
+    if (bad >= 0) {
       // One header row of names is allowed before any data.
-      if (rows.length === 0 && !cells.some((c) => c !== '' && !Number.isNaN(Number(c))) && i === lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'))) return;
-      const bad = cells.find((c) => Number.isNaN(Number(c)));
-      fail(file, `'${bad}' is not a number`, i + 1);
+      if (rows.length === 0 && i === firstContent && cells.every((c) => c !== '' && !DECIMAL.test(c))) return;
+      fail(file, cells[bad] === '' ? `empty cell in column ${bad + 1}` : `'${cells[bad]}' is not a decimal number`, i + 1);
     }
-    if (values.some((v) => !Number.isFinite(v))) fail(file, 'infinite value', i + 1);
+    const values = cells.map(Number);
+    if (values.some((v) => !Number.isFinite(v))) fail(file, 'a value too large to be finite', i + 1);
     if (rows.length && values.length !== rows[0].length) fail(file, `${values.length} columns but earlier rows have ${rows[0].length} (ragged rows)`, i + 1);
     if (dim !== undefined && values.length !== dim) fail(file, `${values.length} columns but the data has dimension ${dim}`, i + 1);
     rows.push(values);
@@ -98,11 +104,14 @@ export function readPoints(file: string, o: { dim?: number } = {}): number[][] {
 
 /** `--sigma 0.05` or `--sigma 0.05,0.1,...` (one per mode) or a file with one σ per line. */
 export function parseSigma(arg: string, modes: number): number | number[] {
-  const values = arg.includes(',') ? arg.split(',').map(Number) : [Number(arg)];
-  if (values.length === 1 && Number.isNaN(values[0])) {
+  const cells = arg.split(',').map((c) => c.trim());
+  if (cells.length === 1 && !DECIMAL.test(cells[0])) {
     const fromFile = readCsv(arg).map((r) => r[0]);
     return checkSigmas(fromFile, modes, arg);
   }
+  const bad = cells.find((c) => !DECIMAL.test(c));
+  if (bad !== undefined) throw new DataFileError(`--sigma: '${bad}' is not a decimal number (give one σ, one per mode comma-separated, or a file)`);
+  const values = cells.map(Number);
   return values.length === 1 ? checkSigmas(values, 1, '--sigma')[0] : checkSigmas(values, modes, '--sigma');
 }
 function checkSigmas(values: number[], modes: number, source: string): number[] {

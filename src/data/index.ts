@@ -1,5 +1,7 @@
 // Datasets by name, and a user's own files, resolved into a sampler plus (when modes are known)
 // the target that the mode metrics score against.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { keep, tensor } from '../torch/index.js';
 import type { ModeTarget } from '../metrics/modes.js';
 import { productModes, uniformModes, type DigitLayout } from '../metrics/digits.js';
@@ -40,6 +42,8 @@ export interface DatasetOptions {
   /** Stacked-MNIST as the veegan protocol: a fixed set of this many triples (128,000), drawn from `fixedSeed`. */
   fixedTriples?: number;
   fixedSeed?: number;
+  /** The sha256 --data had when the run started (checked when given). */
+  dataHash?: string;
   /** Mixture overrides: the ring's radius, the grid's spacing, σ of a named mixture. */
   radius?: number;
   spacing?: number;
@@ -76,6 +80,12 @@ export function loadDataset(o: DatasetOptions): Dataset {
     return { name: `cifar10 (${o.cifar10})`, sampler, shape: sampler.shape };
   }
   if (o.data) {
+    if (o.dataHash) {
+      const now = createHash('sha256').update(readFileSync(o.data)).digest('hex');
+      if (now !== o.dataHash) {
+        throw new DataFileError(`${o.data} has changed since the run started (sha256 ${o.dataHash.slice(0, 12)}… then, ${now.slice(0, 12)}… now): the run's metrics were measured on the old contents; restore the file or train again`);
+      }
+    }
     const sampler = new PointSet(readPoints(o.data));
     const dim = sampler.dim;
     if (!o.modes) {

@@ -20,8 +20,8 @@ export interface Objective {
   nCritic: number;
   /** D's output as "higher is more real" for heat maps (σ for logits). */
   score(out: Tensor): Tensor;
-  /** The optimizer for a network when the objective's paper fixes one (WGAN: RMSprop 5e-5). */
-  optimizer?(net: Module): Optimizer;
+  /** RMSprop instead of Adam for every network, when the objective's paper says so (WGAN); at the protocol's learning rates. */
+  rmsprop?: boolean;
 }
 
 /**
@@ -61,14 +61,14 @@ export class AdversarialMethod extends Method {
   ) {
     super(p, family);
     this.D = this.network('D', family.discriminator({ packing }));
-    this.optD = this.optimizer('D', objective.optimizer?.(this.D) ?? this.adam('D', this.D));
-    if (objective.optimizer) this.optimizer('G', objective.optimizer(this.G));
+    this.optD = this.optimizer('D', objective.rmsprop ? this.rmsprop('D', this.D) : this.adam('D', this.D));
+    if (objective.rmsprop) this.optimizer('G', this.rmsprop('G', this.G));
   }
 
   /** Attaches a lens: D sees L(x) for real x, and L trains after every D update. */
   withLens(net: Module, K: number): this {
     this.lens = new Lens(this.network('L', net), K);
-    this.optimizer('L', this.objective.optimizer?.(net) ?? this.adam('G', net));
+    this.optimizer('L', this.objective.rmsprop ? this.rmsprop('G', net) : this.adam('G', net));
     return this;
   }
 

@@ -26,26 +26,26 @@ export const ProtocolSchema = z.object({
   /** Network family: `auto` (MLP for points, small-d ¼G for images), mlp, small-d-quarter, small-d-half, veegan, lens. */
   nets: z.string().default('auto'),
   /** Hidden widths of every MLP (VEEGAN's code: 2 × 128). */
-  hidden: z.array(z.number().int().positive()).min(1).default([128, 128]),
+  hidden: z.array(z.number().int().positive().max(16_384)).min(1).max(64).default([128, 128]),
   /** Latent dimension of G (and of encoder outputs). */
-  latentDim: z.number().int().positive().default(2),
+  latentDim: z.number().int().positive().max(65_536).default(2),
   /** The latent prior: N(0, 1), or U(−1, 1) (the veegan image protocol). */
   prior: z.enum(['normal', 'uniform']).default('normal'),
-  batchSize: z.number().int().positive().default(500),
+  batchSize: z.number().int().positive().max(1_000_000).default(500),
   /** Adam learning rate and betas of every network (VEEGAN's code: 1e-3, β1 0.5)... */
-  lr: z.number().positive().default(1e-3),
+  lr: z.number().positive().max(10).default(1e-3),
   beta1: z.number().min(0).max(1).default(0.5),
   beta2: z.number().min(0).max(1).default(0.999),
   /** ...unless G's or D's own are given (small-d: D 2e-4, G 1e-4, β = (0.5, 0.99)). */
-  lrG: z.number().positive().optional(),
-  lrD: z.number().positive().optional(),
+  lrG: z.number().positive().max(10).optional(),
+  lrD: z.number().positive().max(10).optional(),
   betasG: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
   betasD: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
   /** Generator updates per discriminator update (the veegan image protocol: 2). */
-  gSteps: z.number().int().positive().default(1),
+  gSteps: z.number().int().positive().max(100).default(1),
   /** Instance noise (Sønderby et al. 2017): σ added to every D input, annealed linearly to 0. */
-  instanceNoise: z.number().min(0).default(0),
-  instanceNoiseSteps: z.number().int().positive().default(10_000),
+  instanceNoise: z.number().min(0).max(100).default(0),
+  instanceNoiseSteps: z.number().int().positive().max(1e9).default(10_000),
   /**
    * Exponential moving average of G's weights used for sampling (Yazıcı et al. 2019, "The unusual
    * effectiveness of averaging in GAN training"); 0 turns it off, 0.999 is typical.
@@ -189,8 +189,10 @@ export abstract class Method {
     const betas = (role === 'G' ? p.betasG : p.betasD) ?? [p.beta1, p.beta2];
     return new Adam(parametersOf(...nets), { lr, betas });
   }
-  protected rmsprop(lr: number, ...nets: Module[]): RMSprop {
-    return new RMSprop(parametersOf(...nets), { lr });
+  /** RMSprop at the protocol's learning rate for G's side or D's side (WGAN). */
+  protected rmsprop(role: Role, ...nets: Module[]): RMSprop {
+    const p = this.protocol;
+    return new RMSprop(parametersOf(...nets), { lr: (role === 'G' ? p.lrG : p.lrD) ?? p.lr });
   }
   /** Instance noise on a discriminator input: σ_t = σ0 · max(0, 1 − t/T). */
   protected dIn(x: Tensor): Tensor {
@@ -226,6 +228,11 @@ export interface MethodSpec<O extends z.ZodRawShape = z.ZodRawShape> {
   options: z.ZodObject<O>;
   /** Protocol fields this method overrides (e.g. WGAN's RMSprop learning rate). */
   protocolOverrides?: Partial<Protocol>;
+  /**
+   * Method options that are the protocol's optimizer settings under the method's own name (WGAN's
+   * `lr`): given, they set the protocol's field (and win over --lr); config.json shows them there.
+   */
+  protocolOptions?: readonly ('lr' | 'beta1' | 'beta2')[];
   /** Options that depend on the run's budget (the lens's K at a shortened budget), filled before create. */
   resolveOptions?(options: z.infer<z.ZodObject<O>>, run: { steps: number }): z.infer<z.ZodObject<O>>;
   create(protocol: Protocol, family: Family, options: z.infer<z.ZodObject<O>>): Method;

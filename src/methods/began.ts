@@ -65,10 +65,10 @@ export const began = defineMethod({
   source: 'Berthelot et al. 2017, Eq. 4 (γ = 0.5, λ_k = 0.001, k₀ = 0)',
   options: z
     .object({
-      gamma: z.number().positive().default(0.5),
-      lambdaK: z.number().positive().default(0.001),
+      gamma: z.number().positive().max(10).default(0.5),
+      lambdaK: z.number().positive().max(1).default(0.001),
       /** Autoencoder bottleneck width, capped at the data dimension. */
-      code: z.number().int().positive().default(16),
+      code: z.number().int().positive().max(4096).default(16),
     })
     .strict(),
   create: (p, family, o) => new BEGAN(p, family, o),

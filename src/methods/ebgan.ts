@@ -65,10 +65,10 @@ export const ebgan = defineMethod({
   source: 'Zhao et al. 2017, Eq. 1–2 and 6 (margin and pull-away weight chosen here for 2D toys)',
   options: z
     .object({
-      margin: z.number().positive().default(1),
-      pullAway: z.number().min(0).default(0),
+      margin: z.number().positive().max(1e6).default(1),
+      pullAway: z.number().min(0).max(1e3).default(0),
       /** Autoencoder bottleneck width. */
-      code: z.number().int().positive().default(16),
+      code: z.number().int().positive().max(4096).default(16),
     })
     .strict(),
   create: (p, family, o) => new EBGAN(p, family, o),

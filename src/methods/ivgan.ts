@@ -132,9 +132,9 @@ export const ivgan = defineMethod({
   source: 'Liang et al. (encoder, Gaussian-preserving block interventions, an intervention classifier sharing D\u2019s body, ℓ1 reconstruction)',
   options: z
     .object({
-      blocks: z.number().int().min(2).default(4),
-      gamma: z.number().min(0).default(0.5),
-      eta: z.number().min(0).default(0.25),
+      blocks: z.number().int().min(2).max(1024).default(4),
+      gamma: z.number().min(0).max(1e3).default(0.5),
+      eta: z.number().min(0).max(1e3).default(0.25),
     })
     .strict(),
   create: (p, family, o) => new IVGAN(p, family, o),

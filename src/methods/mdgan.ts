@@ -68,6 +68,6 @@ export const mdgan = defineMethod({
   id: 'mdgan',
   title: 'MDGAN (manifold + diffusion)',
   source: 'Che et al. 2017, appendix A (manifold step with D1 and an encoder, diffusion step with D2)',
-  options: z.object({ lambda: z.number().min(0).default(0.2) }).strict(),
+  options: z.object({ lambda: z.number().min(0).max(1e3).default(0.2) }).strict(),
   create: (p, family, o) => new MDGAN(p, family, o),
 });

@@ -10,6 +10,6 @@ export const pacgan = defineMethod({
   id: 'pacgan',
   title: 'PacGAN',
   source: 'Lin et al. 2018, §3 (packing m = 2 here; the paper uses 2–4)',
-  options: z.object({ packing: z.number().int().min(1).default(2) }).strict(),
+  options: z.object({ packing: z.number().int().min(1).max(64).default(2) }).strict(),
   create: (p, family, o) => new AdversarialMethod(p, family, nonSaturatingObjective, o.packing),
 });

@@ -90,8 +90,8 @@ export const regGan = defineMethod({
   source: 'Che et al. 2017 (encoder E; metric regularizer λ1·d(x, G(E(x))), mode regularizer λ2·(−log D(G(E(x)))); separate BN statistics)',
   options: z
     .object({
-      lambda1: z.number().min(0).default(0.2),
-      lambda2: z.number().min(0).default(0.4),
+      lambda1: z.number().min(0).max(1e3).default(0.2),
+      lambda2: z.number().min(0).max(1e3).default(0.4),
       featureDistance: z.boolean().default(false),
     })
     .strict(),

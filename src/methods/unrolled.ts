@@ -72,6 +72,6 @@ export const unrolled = defineMethod({
   id: 'unrolled',
   title: 'Unrolled GAN',
   source: 'Metz et al. 2017, Eq. 7–11 (k = 5 Adam steps unrolled; gradients flow through the updates)',
-  options: z.object({ unrollSteps: z.number().int().min(0).default(5) }).strict(),
+  options: z.object({ unrollSteps: z.number().int().min(0).max(100).default(5) }).strict(),
   create: (p, family, o) => new UnrolledGAN(p, family, o),
 });

@@ -58,6 +58,6 @@ export const veegan = defineMethod({
   id: 'veegan',
   title: 'VEEGAN',
   source: 'Srivastava et al. 2017 (reconstructor F, D on (z, x), ℓ2 in latent space)',
-  options: z.object({ reconstructionWeight: z.number().min(0).default(1) }).strict(),
+  options: z.object({ reconstructionWeight: z.number().min(0).max(1e3).default(1) }).strict(),
   create: (p, family, o) => new VEEGAN(p, family, o),
 });

@@ -4,7 +4,7 @@
 // Algorithm 1's λ = 10 with the protocol's lr 1e-3 (`wgan-gp:lambda=10:lr=0.001`) captures all ten
 // (README, "Best configurations").
 import { z } from 'zod';
-import { Adam, type Module } from '../nn/index.js';
+import type { Module } from '../nn/index.js';
 import { grad, rand, type Tensor } from '../torch/index.js';
 import { AdversarialMethod } from './adversarial.js';
 import { defineMethod } from './base.js';
@@ -13,9 +13,6 @@ import { wassersteinLosses } from './wgan.js';
 export interface WGANGPOptions {
   nCritic: number;
   lambda: number;
-  lr: number;
-  beta1: number;
-  beta2: number;
 }
 
 /**
@@ -35,18 +32,22 @@ export const wganGp = defineMethod({
   source: "Gulrajani et al. 2017, Algorithm 1; toy settings of the authors' code (λ = 0.1, Adam 1e-4, β = (0.5, 0.9), n_critic = 5)",
   options: z
     .object({
-      nCritic: z.number().int().positive().default(5),
-      lambda: z.number().min(0).default(0.1),
-      lr: z.number().positive().default(1e-4),
-      beta1: z.number().min(0).max(1).default(0.5),
-      beta2: z.number().min(0).max(1).default(0.9),
+      nCritic: z.number().int().positive().max(100).default(5),
+      lambda: z.number().min(0).max(1e4).default(0.1),
+      // Adam's settings: the protocol's under the method's names (defaults 1e-4, 0.5, 0.9, below).
+      lr: z.number().positive().max(10).optional(),
+      beta1: z.number().min(0).max(1).optional(),
+      beta2: z.number().min(0).max(1).optional(),
     })
     .strict(),
+  // Adam 1e-4, β = (0.5, 0.9) for both networks, unless --lr/--beta1 (or --lr-g/--lr-d/--betas-g/
+  // --betas-d, or --opt lr=…) say otherwise; a preset's per-network rates do not apply.
+  protocolOverrides: { lr: 1e-4, beta1: 0.5, beta2: 0.9, lrG: undefined, lrD: undefined, betasG: undefined, betasD: undefined },
+  protocolOptions: ['lr', 'beta1', 'beta2'],
   create: (p, family, o: WGANGPOptions) =>
     new AdversarialMethod(p, family, {
       ...wassersteinLosses,
       nCritic: o.nCritic,
       penalty: (D, real, fake) => gradientPenalty(D, real, fake, o.lambda),
-      optimizer: (net) => new Adam(net.parameters(), { lr: o.lr, betas: [o.beta1, o.beta2] }),
     }),
 });

@@ -1,7 +1,7 @@
 // WGAN with weight clipping (Arjovsky et al. 2017, Algorithm 1): n_critic critic steps on
 // E[f(fake)] − E[f(real)] with RMSprop, each followed by clipping to [−c, c]; then one G step.
 import { z } from 'zod';
-import { RMSprop, clipWeights } from '../nn/index.js';
+import { clipWeights } from '../nn/index.js';
 import { AdversarialMethod, type Objective } from './adversarial.js';
 import { defineMethod } from './base.js';
 
@@ -24,16 +24,20 @@ export const wgan = defineMethod({
   source: 'Arjovsky et al. 2017, Algorithm 1 (RMSprop 5e-5, c = 0.01, n_critic = 5)',
   options: z
     .object({
-      nCritic: z.number().int().positive().default(5),
-      clip: z.number().positive().default(0.01),
-      lr: z.number().positive().default(5e-5),
+      nCritic: z.number().int().positive().max(100).default(5),
+      clip: z.number().positive().max(100).default(0.01),
+      /** RMSprop's learning rate: the protocol's lr under the method's name (default 5e-5, below). */
+      lr: z.number().positive().max(10).optional(),
     })
     .strict(),
+  // The paper's RMSprop 5e-5 for both networks, unless --lr (or --lr-g/--lr-d, or --opt lr=…) says otherwise.
+  protocolOverrides: { lr: 5e-5, lrG: undefined, lrD: undefined },
+  protocolOptions: ['lr'],
   create: (p, family, o) =>
     new AdversarialMethod(p, family, {
       ...wassersteinLosses,
       nCritic: o.nCritic,
       constrain: (D) => clipWeights(D.parameters(), o.clip),
-      optimizer: (net) => new RMSprop(net.parameters(), { lr: o.lr }),
+      rmsprop: true,
     }),
 });

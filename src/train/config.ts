@@ -6,6 +6,7 @@ import { familyFor } from '../nets/index.js';
 import { getMethod, ProtocolOverridesSchema, ProtocolSchema, type Method } from '../methods/index.js';
 import { Trainer } from './trainer.js';
 import { getPreset } from './presets.js';
+import { describeIssues, flagOf, type Describe } from './errors.js';
 import { manualSeed } from '../torch/index.js';
 
 export const RunConfigSchema = z
@@ -27,6 +28,8 @@ export const RunConfigSchema = z
         channels: z.union([z.literal(1), z.literal(3)]).optional(),
         cifar10: z.string().optional(),
         fixedTriples: z.number().int().positive().optional(),
+        /** The sha256 of --data when the run started: a run whose data file changed since says so. */
+        dataHash: z.string().optional(),
         fixedSeed: z.number().int().min(0).optional(),
       })
       .strict()
@@ -66,24 +69,33 @@ export interface Run {
   trainer: Trainer;
 }
 
-/** Validates, seeds, loads data and builds the method: networks are initialised from the seed. */
-export function buildRun(input: RunConfigInput): Run {
-  const parsed = RunConfigSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`invalid run configuration: ${z.prettifyError(parsed.error)}`);
+/**
+ * Validates, seeds, loads data and builds the method: networks are initialised from the seed.
+ * Errors name each setting through `describe` (the `gantry train` flag by default).
+ */
+export function buildRun(input: RunConfigInput, describe: Describe = flagOf): Run {
+  const parsed = RunConfigSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw new Error(`invalid configuration: ${describeIssues(parsed.error, describe)}`);
   const config = parsed.data;
   const spec = getMethod(config.method);
-  const options = spec.options.safeParse(config.methodOptions);
+  const options = spec.options.safeParse(config.methodOptions, { reportInput: true });
   if (!options.success) {
-    throw new Error(`invalid options for ${spec.id}: ${z.prettifyError(options.error)} (gantry methods lists the valid ones)`);
+    throw new Error(`invalid options for ${spec.id}: ${describeIssues(options.error, describe, ['methodOptions'])} (gantry methods lists the valid ones)`);
   }
   const preset = config.preset ? getPreset(config.preset) : undefined;
   manualSeed(config.seed);
   const given = Object.fromEntries(Object.entries(config.dataset).filter(([, v]) => v !== undefined));
   const dataset = { ...preset?.dataset, ...given };
   const data = loadDataset(dataset);
-  const protocol = ProtocolSchema.parse({ latentDim: latentFor(data.shape), ...preset?.protocol, ...spec.protocolOverrides, ...config.protocol });
+  // One learning rate per optimizer: a method option naming a protocol setting (WGAN's lr) wins over
+  // the flag (--lr), which wins over the method's paper default, which wins over a preset's.
+  const named = Object.fromEntries((spec.protocolOptions ?? []).filter((k) => options.data[k] !== undefined).map((k) => [k, options.data[k]]));
+  const rest = Object.fromEntries(Object.entries(options.data).filter(([k]) => !(spec.protocolOptions ?? []).includes(k as 'lr')));
+  const protocolParsed = ProtocolSchema.safeParse({ latentDim: latentFor(data.shape), ...preset?.protocol, ...spec.protocolOverrides, ...config.protocol, ...named }, { reportInput: true });
+  if (!protocolParsed.success) throw new Error(`invalid configuration: ${describeIssues(protocolParsed.error, describe, ['protocol'])}`);
+  const protocol = protocolParsed.data;
   const steps = config.steps ?? preset?.steps ?? 5000;
-  const methodOptions = spec.resolveOptions ? spec.resolveOptions(options.data, { steps }) : options.data;
+  const methodOptions = spec.resolveOptions ? spec.resolveOptions(rest as typeof options.data, { steps }) : rest;
   const resolved: RunConfig = {
     ...config,
     dataset,

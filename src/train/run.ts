@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRun, type Run, type RunConfigInput } from './config.js';
+import type { Describe } from './errors.js';
 import { FILES, finishRun, hasCheckpoint, recordRun, restoreCheckpoint, type ResumePoint } from './run-dir.js';
 import type { Report } from '../metrics/report.js';
 
@@ -21,10 +22,12 @@ export interface RunHooks {
   observe?: (run: Run) => void;
   /** Messages worth a user's attention (a damaged checkpoint skipped, …). */
   log?: (s: string) => void;
+  /** How a configuration path reads in errors (the flag, or the config file's field). */
+  describe?: Describe;
 }
 
 export function trainToDir(config: RunConfigInput, dir: string, hooks: RunHooks = {}): RunResult {
-  return execute(buildRun(config), dir, undefined, hooks);
+  return execute(buildRun(config, hooks.describe), dir, undefined, hooks);
 }
 
 /** Whether a run folder holds a finished run (final.json is written last). */

@@ -36,7 +36,14 @@ describe('reading points', () => {
     expect(() => readPoints(file('ragged.csv', '1,2\n3,4\n5\n'))).toThrow(/ragged\.csv, line 3: 1 columns but earlier rows have 2/);
   });
   it('NaN names the line and the cell', () => {
-    expect(() => readPoints(file('nan.csv', '1,2\nNaN,4\n'))).toThrow(/nan\.csv, line 2: 'NaN' is not a number/);
+    expect(() => readPoints(file('nan.csv', '1,2\nNaN,4\n'))).toThrow(/nan\.csv, line 2: 'NaN' is not a decimal number/);
+  });
+  it('an empty cell, a hex number and a binary file are refused with the file and line, not read as 0 or 16', () => {
+    expect(() => readPoints(file('empty-cell.csv', '1,2\n3,\n'))).toThrow(/empty-cell\.csv, line 2: empty cell in column 2/);
+    expect(() => readPoints(file('double-comma.csv', '1,,2\n'))).toThrow(/double-comma\.csv, line 1: empty cell in column 2/);
+    expect(() => readPoints(file('hex.csv', '1,2\n0x10,4\n'))).toThrow(/hex\.csv, line 2: '0x10' is not a decimal number/);
+    expect(() => readPoints(file('binary.csv', '\u0000\u0001\u0002\u00ff'))).toThrow(/binary\.csv: not a text file/);
+    expect(readPoints(file('ok.csv', 'x y\n1 -2.5\n.5 3e-4\n'))).toEqual([[1, -2.5], [0.5, 3e-4]]);
   });
   it('wrong dimension', () => {
     expect(() => readPoints(file('dim.csv', '1,2,3\n'), { dim: 2 })).toThrow(/dim\.csv, line 1: 3 columns but the data has dimension 2/);

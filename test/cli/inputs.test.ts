@@ -1,0 +1,97 @@
+// One truth per setting and honest inputs: every input either does what it says or is refused with
+// the flag (or file field) named, the bad value and what is allowed; nothing is silently ignored.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildRun } from '../../src/train/config.js';
+import type { Optimizer } from '../../src/nn/index.js';
+
+const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'gantry-inputs-'));
+const gantry = (args: string[], cwd = dir) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd, env: { ...process.env, GANTRY_THREADS: '1' } });
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const lrs = (input: Parameters<typeof buildRun>[0]) => {
+  const run = buildRun(input);
+  const opts = run.method.optimizers as Record<string, Optimizer & { lr: number; betas?: number[] }>;
+  return { G: opts.G.lr, D: opts.D.lr, betasD: opts.D.betas, config: run.config };
+};
+
+describe('one learning rate per optimizer', () => {
+  it("wgan-gp: the paper's Adam 1e-4 by default, --lr when given, an explicit method option over both; config.json shows the one used", () => {
+    const base = { method: 'wgan-gp', steps: 10 };
+    expect(lrs(base)).toMatchObject({ G: 1e-4, D: 1e-4, betasD: [0.5, 0.9] });
+    const flag = lrs({ ...base, protocol: { lr: 2e-3 } });
+    expect(flag).toMatchObject({ G: 2e-3, D: 2e-3 });
+    expect(flag.config.protocol.lr).toBe(2e-3);
+    const opt = lrs({ ...base, protocol: { lr: 2e-3 }, methodOptions: { lr: 3e-3 } });
+    expect(opt).toMatchObject({ G: 3e-3, D: 3e-3 });
+    expect(opt.config.protocol.lr).toBe(3e-3);
+    expect(opt.config.methodOptions).not.toHaveProperty('lr');
+  });
+  it("wgan: RMSprop 5e-5 by default; --lr-d sets D's alone", () => {
+    expect(lrs({ method: 'wgan', steps: 10 })).toMatchObject({ G: 5e-5, D: 5e-5 });
+    expect(lrs({ method: 'wgan', steps: 10, protocol: { lrD: 1e-3 } })).toMatchObject({ G: 5e-5, D: 1e-3 });
+  });
+});
+
+describe('inputs that would be ignored or misread are refused', () => {
+  const points = file('pts.csv', '0,0\n1,1\n2,2\n1,0\n0.5,0.5\n');
+  it('--modes/--sigma without --data, and --dataset together with --data', () => {
+    const a = gantry(['train', '--method', 'nsgan', '--modes', points, '--steps', '5', '--out', 'a']);
+    expect(a.status).toBe(1);
+    expect(a.stderr).toContain('invalid --modes');
+    const b = gantry(['train', '--method', 'nsgan', '--sigma', '0.1', '--steps', '5', '--out', 'b']);
+    expect(b.stderr).toContain('invalid --sigma');
+    const c = gantry(['train', '--method', 'nsgan', '--dataset', 'grid', '--data', points, '--steps', '5', '--out', 'c']);
+    expect(c.status).toBe(1);
+    expect(c.stderr).toContain('--dataset and --data name different data');
+  });
+  it('an option out of its range names the flag, the value and the bound (no hang on --opt unrollSteps=1e9)', () => {
+    const r = gantry(['train', '--method', 'unrolled', '--opt', 'unrollSteps=1e9', '--steps', '5', '--out', 'u']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--opt unrollSteps must be ≤ 100, got 1000000000');
+    expect(gantry(['train', '--method', 'nsgan', '--lr', '-1', '--steps', '5', '--out', 'l']).stderr).toContain('--lr must be > 0, got -1');
+  });
+  it('bench synthetic --seeds 0 / --workers 0, eval-samples --threshold 0 and all-zero --weights', () => {
+    expect(gantry(['bench', 'synthetic', '--seeds', '0']).stderr).toContain('invalid --seeds');
+    expect(gantry(['bench', 'synthetic', '--workers', '0']).stderr).toContain('invalid --workers');
+    const t = gantry(['eval-samples', '--samples', points, '--modes', points, '--sigma', '0.1', '--threshold', '0']);
+    expect(t.status).toBe(1);
+    expect(t.stderr).toContain('invalid --threshold');
+    const w = gantry(['eval-samples', '--samples', points, '--modes', points, '--sigma', '0.1', '--weights', '0,0,0,0,0']);
+    expect(w.status).toBe(1);
+    expect(w.stderr).toContain('--weights');
+  });
+  it('a relative --data works from another directory, and a changed data file is named', () => {
+    const r = gantry(['train', '--method', 'nsgan', '--data', 'pts.csv', '--steps', '5', '--out', 'rel', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(gantry(['eval', join(dir, 'rel'), '--json'], tmpdir()).status).toBe(0);
+    appendFileSync(points, '3,3\n');
+    const changed = gantry(['eval', join(dir, 'rel')], tmpdir());
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toMatch(/pts\.csv has changed since the run started/);
+  });
+});
+
+describe('--config', () => {
+  it('a YAML file, flags given over it, errors naming the file field or the flag; config.json reruns the run exactly', () => {
+    const bad = file('bad.yaml', 'method: nsgan\nsteps: 20\nprotocol:\n  lr: -1\n');
+    const e = gantry(['train', '--config', bad, '--out', 'x1']);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toContain(`${bad}: protocol.lr must be > 0, got -1`);
+    const good = file('good.yaml', 'method: nsgan\nsteps: 30\nseed: 4\nevalEvery: 10\nprotocol:\n  lr: 0.002\n');
+    const a = gantry(['train', '--config', good, '--steps', '40', '--out', 'x2', '--quiet']);
+    expect(a.status, a.stderr).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, 'x2', 'config.json'), 'utf8'));
+    expect(cfg).toMatchObject({ method: 'nsgan', steps: 40, seed: 4, evalEvery: 10, protocol: { lr: 0.002 } });
+    const b = gantry(['train', '--config', join(dir, 'x2', 'config.json'), '--out', 'x3', '--quiet']);
+    expect(b.status, b.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'x3', 'samples.csv'))).toEqual(readFileSync(join(dir, 'x2', 'samples.csv')));
+  });
+});
