@@ -94,6 +94,8 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
     evalSamples: v('evalSamples'),
     checkpointEvery: v('checkpointEvery'),
     logEvery: v('logEvery'),
+    onDiverge: v('onDiverge'),
+    divergeRetries: v('divergeRetries'),
   });
   const config = merge(file, flags) as Obj & { method?: string; dataset?: Obj };
   const describe: Describe = (path) => {

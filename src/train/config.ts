@@ -43,6 +43,10 @@ export const RunConfigSchema = z
     evalEvery: z.number().int().min(0).optional(),
     evalSamples: z.number().int().positive().optional(),
     checkpointEvery: z.number().int().min(0).default(5000),
+    /** On NaN/Inf losses: stop, or roll back to the last checkpoint and retry at half the learning rates. */
+    onDiverge: z.enum(['stop', 'lower-lr']).default('stop'),
+    /** At most this many roll-backs with --on-diverge lower-lr. */
+    divergeRetries: z.number().int().min(0).max(20).default(3),
     /** Losses (and gradient norms) to metrics.jsonl every this many steps (0: only at evaluations). */
     logEvery: z.number().int().min(0).default(100),
     /** The counting classifier's top-probability threshold for the confident-mode count. */

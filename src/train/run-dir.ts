@@ -172,6 +172,23 @@ function writeAtomically(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/**
+ * The divergence guard's roll-back: the last good checkpoint back into `run`, metrics.jsonl cut to
+ * its step plus a line saying what happened, every optimizer's learning rate halved from the one
+ * that diverged. Returns the step to continue from.
+ */
+export function rollBack(run: Run, dir: string, divergedAt: number, retry: number, log?: (s: string) => void): number {
+  const before = Object.fromEntries(Object.entries(run.method.optimizers).map(([k, o]) => [k, (o as unknown as { lr: number }).lr]));
+  const { step } = restoreCheckpoint(run, dir, { rng: true, log });
+  const lr: Record<string, number> = {};
+  for (const [k, o] of Object.entries(run.method.optimizers)) lr[k] = (o as unknown as { lr: number }).lr = before[k] / 2;
+  const kept = readMetrics(dir).filter((l) => l.step <= step);
+  kept.push({ step, event: 'diverged', diverged_at: divergedAt, retry, lr });
+  writeAtomically(join(dir, FILES.metrics), kept.map((l) => JSON.stringify(l) + '\n').join(''));
+  log?.(`losses not finite at step ${divergedAt}: back to the checkpoint of step ${step}, learning rates halved (${Object.entries(lr).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}), retry ${retry}`);
+  return step;
+}
+
 export const hasCheckpoint = (dir: string): boolean => [FILES.checkpoint, FILES.previousCheckpoint].some((f) => existsSync(join(dir, f)));
 
 /**

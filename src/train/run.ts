@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRun, type Run, type RunConfigInput } from './config.js';
 import type { Describe } from './errors.js';
-import { FILES, finishRun, hasCheckpoint, recordRun, restoreCheckpoint, type ResumePoint } from './run-dir.js';
+import { FILES, finishRun, hasCheckpoint, recordRun, restoreCheckpoint, rollBack, type ResumePoint } from './run-dir.js';
 import type { Report } from '../metrics/report.js';
 
 export interface RunResult {
@@ -62,6 +62,12 @@ export function resumeDir(dir: string, hooks: RunHooks = {}): RunResult {
 function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks): RunResult {
   recordRun(run, dir, resume);
   hooks.observe?.(run);
+  if (run.config.onDiverge === 'lower-lr') {
+    // A checkpoint to fall back on from the first step; then at most divergeRetries roll-backs.
+    if (!resume) run.trainer.emit('checkpoint', { step: 0, final: false });
+    let retries = 0;
+    run.trainer.o.onDiverge = (step) => (++retries > run.config.divergeRetries ? null : rollBack(run, dir, step, retries, hooks.log));
+  }
   const t0 = performance.now();
   try {
     const { report, steps, stopped } = run.trainer.run();

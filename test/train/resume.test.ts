@@ -3,11 +3,12 @@
 // with the same samples and metrics, byte for byte, as the uninterrupted run with the same seed
 // (timing fields aside). Runs the compiled CLI as a user would.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, truncateSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/mixture.js';
+import { trainToDir } from '../../src/train/run.js';
 
 const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const root = mkdtempSync(join(tmpdir(), 'gantry-resume-'));
@@ -117,5 +118,50 @@ describe('stop and resume', () => {
     expect(finished.stderr).toContain('the run finished');
     const withFlags = gantry('train', '--resume', reference, '--steps', '10');
     expect(withFlags.stderr).toContain('leave out --steps');
+  });
+});
+
+describe('divergence guard', () => {
+  it("--on-diverge lower-lr: NaN losses roll back to the last checkpoint, halve the learning rates, say so in metrics.jsonl, and training finishes", () => {
+
+    const dir = join(root, 'diverge-once');
+    let injected = false;
+    let lrAfter: number[] = [];
+    const result = trainToDir(
+      { method: 'nsgan', dataset: { name: 'ring' }, steps: 200, seed: 2, evalEvery: 0, checkpointEvery: 50, logEvery: 10, onDiverge: 'lower-lr' },
+      dir,
+      {
+        observe: (run) => {
+          const step = run.method.step.bind(run.method);
+          run.method.step = (ctx) => {
+            const losses = step(ctx);
+            if (ctx.iteration === 120 && !injected) {
+              injected = true;
+              return { ...losses, d: Number.NaN };
+            }
+            if (ctx.iteration === 150) lrAfter = Object.values(run.method.optimizers).map((o) => (o as unknown as { lr: number }).lr);
+            return losses;
+          };
+        },
+      },
+    );
+    expect(result.steps).toBe(200);
+    expect(lrAfter).toEqual([5e-4, 5e-4]);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const event = lines.find((l) => l.event === 'diverged');
+    expect(event).toMatchObject({ step: 100, diverged_at: 121, retry: 1, lr: { G: 5e-4, D: 5e-4 } });
+    // After the roll-back the log continues from the checkpoint's step: 110, 120, … 200.
+    const steps = lines.filter((l) => !l.event).map((l) => l.step);
+    expect(steps.slice(steps.indexOf(100))).toEqual([100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200]);
+  });
+
+  it('data that always diverges: at most --diverge-retries roll-backs, then exit 1 with what is true', () => {
+    const data = join(root, 'huge.csv');
+    writeFileSync(data, '3e38,3e38\n-3e38,3e38\n3e38,-3e38\n');
+    const r = gantry('train', '--method', 'nsgan', '--data', data, '--steps', '100', '--checkpoint-every', '20', '--on-diverge', 'lower-lr', '--diverge-retries', '2', '--quiet', '--out', join(root, 'diverge-always'));
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/learning rates halved/g)).toHaveLength(2);
+    expect(r.stderr).toMatch(/training diverged at step \d+/);
+    expect(r.stderr).not.toContain('checkpoint is kept');
   });
 });
