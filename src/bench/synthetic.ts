@@ -138,10 +138,11 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
   for (const c of cells) c.runs.sort((a, b) => a.seed - b.seed);
   const wall = (performance.now() - t0) / 1000;
   const table = markdownTable(cells, o);
-  writeFileSync(join(o.out, 'table.md'), table + `\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n`);
+  const rerun = `Rerun one cell exactly (same seed, same thread count): gantry train --config ${join(o.out, 'runs', '<dataset>', '<method>', 'seed-<n>', 'config.json')} --out <new folder>`;
+  writeFileSync(join(o.out, 'table.md'), table + `\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n${rerun}\n`);
   writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, wall_seconds: +wall.toFixed(1), rows: cells.map(summarize), cells }, null, 2) + '\n');
   writeGrid(cells, o);
-  log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).`);
+  log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n${rerun}`);
   return cells;
 }
 

@@ -112,6 +112,7 @@ program
   .option('--overwrite', 'replace the run folder --out if it holds a run')
   .addOption(new Option('--on-diverge <what>', 'when losses turn NaN/Inf: stop, or roll back to the last checkpoint and retry at half the learning rates').choices(['stop', 'lower-lr']).default('stop'))
   .option('--diverge-retries <n>', 'at most n roll-backs with --on-diverge lower-lr', int('--diverge-retries'), 3)
+  .option('--threads <n>', "libtorch threads (default: GANTRY_THREADS, else the machine's cores; a config file's count when given)", int('--threads'))
   .option('--log-every <n>', 'losses and gradient norms to metrics.jsonl every n steps (0: only at evaluations)', int('--log-every'), 100)
   .option('--eval-every <n>', 'evaluate the mode metrics every n steps (default 1000, or the preset)', int('--eval-every'))
   .option('--eval-samples <n>', 'samples per evaluation (default 2500, or the preset)', int('--eval-samples'))

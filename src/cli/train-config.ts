@@ -95,6 +95,7 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
     checkpointEvery: v('checkpointEvery'),
     logEvery: v('logEvery'),
     onDiverge: v('onDiverge'),
+    threads: v('threads'),
     divergeRetries: v('divergeRetries'),
   });
   const config = merge(file, flags) as Obj & { method?: string; dataset?: Obj };

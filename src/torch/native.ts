@@ -34,6 +34,10 @@ function load(): Native {
         'Run `bash scripts/setup.sh` (installs libtorch) or `npm install` (builds the binding).',
     );
   }
+  // OpenMP threads that find no work sleep instead of spinning (GNU OpenMP's default spins for
+  // ~300k cycles): two gantry processes on one machine then share it instead of slowing each other
+  // down 30-50×. Read by libgomp when it loads, so set before the addon (and libtorch) load.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   const native = createRequire(import.meta.url)(path) as Native;
   // Debian's libtorch starts with one intra-op thread; use the machine's cores unless told otherwise.
   const threads = Number(process.env.GANTRY_THREADS ?? availableParallelism());

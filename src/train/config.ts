@@ -7,7 +7,7 @@ import { getMethod, ProtocolOverridesSchema, ProtocolSchema, type Method } from 
 import { Trainer } from './trainer.js';
 import { getPreset } from './presets.js';
 import { describeIssues, flagOf, type Describe } from './errors.js';
-import { manualSeed } from '../torch/index.js';
+import { getNumThreads, manualSeed, setNumThreads } from '../torch/index.js';
 
 export const RunConfigSchema = z
   .object({
@@ -43,6 +43,11 @@ export const RunConfigSchema = z
     evalEvery: z.number().int().min(0).optional(),
     evalSamples: z.number().int().positive().optional(),
     checkpointEvery: z.number().int().min(0).default(5000),
+    /**
+     * libtorch's threads for this run (results differ between thread counts, in the last bits):
+     * config.json records the count used, so `--config` of a benchmark cell's config.json reruns it exactly.
+     */
+    threads: z.number().int().min(1).max(1024).optional(),
     /** On NaN/Inf losses: stop, or roll back to the last checkpoint and retry at half the learning rates. */
     onDiverge: z.enum(['stop', 'lower-lr']).default('stop'),
     /** At most this many roll-backs with --on-diverge lower-lr. */
@@ -87,6 +92,7 @@ export function buildRun(input: RunConfigInput, describe: Describe = flagOf): Ru
     throw new Error(`invalid options for ${spec.id}: ${describeIssues(options.error, describe, ['methodOptions'])} (gantry methods lists the valid ones)`);
   }
   const preset = config.preset ? getPreset(config.preset) : undefined;
+  if (config.threads !== undefined) setNumThreads(config.threads);
   manualSeed(config.seed);
   const given = Object.fromEntries(Object.entries(config.dataset).filter(([, v]) => v !== undefined));
   const dataset = { ...preset?.dataset, ...given };
@@ -108,6 +114,7 @@ export function buildRun(input: RunConfigInput, describe: Describe = flagOf): Ru
     steps,
     evalEvery: config.evalEvery ?? preset?.evalEvery ?? 1000,
     evalSamples: config.evalSamples ?? preset?.evalSamples ?? 2500,
+    threads: getNumThreads(),
   };
   const method = spec.create(protocol, familyFor(data.shape, protocol.nets, protocol.hidden), methodOptions);
   const trainer = new Trainer(method, data, {

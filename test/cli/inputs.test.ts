@@ -95,3 +95,17 @@ describe('--config', () => {
     expect(readFileSync(join(dir, 'x3', 'samples.csv'))).toEqual(readFileSync(join(dir, 'x2', 'samples.csv')));
   });
 });
+
+describe('threads', () => {
+  it('a benchmark cell is rerun exactly by gantry train --config of its config.json, whatever GANTRY_THREADS says', () => {
+    const out = join(dir, 'bench');
+    const b = gantry(['bench', 'synthetic', '--methods', 'nsgan', '--datasets', 'ring', '--seeds', '1', '--steps', '200', '--workers', '1', '--out', out]);
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.stdout).toContain('gantry train --config');
+    const cell = join(out, 'runs', 'ring', 'nsgan', 'seed-1');
+    expect(JSON.parse(readFileSync(join(cell, 'config.json'), 'utf8')).threads).toBe(1);
+    const r = spawnSync(process.execPath, [cli, 'train', '--config', join(cell, 'config.json'), '--out', join(dir, 'cell-again'), '--quiet'], { encoding: 'utf8', env: { ...process.env, GANTRY_THREADS: '2' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'cell-again', 'samples.csv'))).toEqual(readFileSync(join(cell, 'samples.csv')));
+  });
+});
