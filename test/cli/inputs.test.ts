@@ -109,3 +109,22 @@ describe('threads', () => {
     expect(readFileSync(join(dir, 'cell-again', 'samples.csv'))).toEqual(readFileSync(join(cell, 'samples.csv')));
   });
 });
+
+describe('data export', () => {
+  it("writes a mixture's centres and samples; eval-samples scores the samples against the centres (8/8 on the ring)", () => {
+    const modes = join(dir, 'centres.csv');
+    const samples = join(dir, 'ring.csv');
+    const r = gantry(['data', 'export', 'ring', '--modes', modes, '--samples', samples, '--n', '400']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('σ = 0.02');
+    const rows = readFileSync(modes, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    expect(rows).toHaveLength(8);
+    rows.forEach(([x, y], k) => {
+      expect(x).toBeCloseTo(2 * Math.cos((2 * Math.PI * k) / 8), 5);
+      expect(y).toBeCloseTo(2 * Math.sin((2 * Math.PI * k) / 8), 5);
+    });
+    const e = gantry(['eval-samples', '--samples', samples, '--modes', modes, '--sigma', '0.02', '--json']);
+    expect(JSON.parse(e.stdout)).toMatchObject({ modes: 8, modes_max: 8, n: 400 });
+    expect(gantry(['data', 'export', 'mnist', '--modes', modes]).status).toBe(1);
+  });
+});
