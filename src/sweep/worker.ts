@@ -1,17 +1,15 @@
 // One benchmark job per process: receives {config, dir, resume}, trains (or resumes), replies with
 // the result. It runs in its own process group, so a Ctrl-C reaches it once, forwarded by the pool;
 // if the pool itself dies, the job stops at its next step with a checkpoint instead of running on.
-import { pendingSignal, watchSignals } from '../torch/index.js';
+import { pendingStop, watchSignals } from '../torch/index.js';
 import type { Run } from '../train/config.js';
 import { resumeDir, trainToDir } from '../train/run.js';
 import type { Job } from './pool.js';
 
-const SIGNALS: Record<number, string> = { 2: 'SIGINT', 15: 'SIGTERM' };
-
 process.once('message', (job: Job & { resume?: boolean }) => {
   const parent = process.ppid;
   watchSignals(true);
-  const stopRequested = () => SIGNALS[pendingSignal()] ?? (process.ppid !== parent ? 'orphaned' : null);
+  const stopRequested = () => pendingStop() ?? (process.ppid !== parent ? 'orphaned' : null);
   const reply = (m: object) => (process.connected ? process.send!(m, () => process.exit(0)) : process.exit(0));
   try {
     const hooks = { observe: (run: Run) => (run.trainer.o.stopRequested = stopRequested) };

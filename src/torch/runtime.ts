@@ -13,6 +13,8 @@ export const manualSeed = (seed: number): void => N.manualSeed(seed);
  */
 export const watchSignals = (on: boolean): void => N.watchSignals(on);
 export const pendingSignal = (): number => N.pendingSignal();
+/** The name of the pending stop request ('SIGINT', 'SIGTERM'), or null. */
+export const pendingStop = (): string | null => ({ 2: 'SIGINT', 15: 'SIGTERM' })[pendingSignal()] ?? null;
 /** The CPU generator's state, as torch.get_rng_state() (a uint8 tensor). */
 export const getRngState = (): Tensor => wrap(N.getRngState());
 /** As torch.set_rng_state(): the CPU generator continues from `state`. */

@@ -6,7 +6,7 @@ import type { Dataset } from '../data/index.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import type { Report } from '../metrics/report.js';
 import type { Losses, Method } from '../methods/index.js';
-import { manualSeed, pendingSignal, scope } from '../torch/index.js';
+import { manualSeed, pendingStop, scope } from '../torch/index.js';
 
 export interface LoopOptions {
   steps: number;
@@ -34,8 +34,6 @@ export interface LoopOptions {
   onDiverge?: (step: number, losses: Losses) => number | null;
 }
 
-const SIGNALS: Record<number, string> = { 2: 'SIGINT', 15: 'SIGTERM' };
-const signalled = () => SIGNALS[pendingSignal()] ?? null;
 
 export interface TrainerEvents {
   step: [{ step: number; steps: number; losses: Losses }];
@@ -73,7 +71,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
 
   run(): LoopResult {
     const { steps, evalEvery, checkpointEvery } = this.o;
-    const stopRequested = this.o.stopRequested ?? signalled;
+    const stopRequested = this.o.stopRequested ?? pendingStop;
     const batch = this.method.protocol.batchSize;
     for (let step = this.o.startStep ?? 0; step < steps; step++) {
       const losses = scope(() => this.method.step({ real: (n = batch) => this.data.sampler.sample(n), iteration: step }));
