@@ -42,8 +42,8 @@ export function addEvalImages(program: Command, int: (name: string) => (v: strin
     .option('--ivom-steps <n>', 'Adam steps on z per restart', int('--ivom-steps'), 200)
     .option('--ivom-restarts <n>', 'random starts per image', int('--ivom-restarts'), 3)
     .option('--ivom-lr <lr>', "Adam's learning rate on z", num('--ivom-lr'), 0.05)
-    .option('--out <dir>', 'where table.md, metrics.json and missing-modes PNGs go (default: the run folder, or eval-images/)')
-    .option('--json', 'print metrics.json instead of the table')
+    .option('--out <dir>', 'where eval-images.md, eval-images.json and missing-modes PNGs go (default: the run folder, or eval-images/)')
+    .option('--json', 'print eval-images.json instead of the table')
     .action((o) => {
       if (!o.samples === !o.run) throw new Error('invalid options: give --samples PATH or --run DIR (one of them)');
       if (o.n < 2) throw new Error('invalid --n: need at least 2 images');

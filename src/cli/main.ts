@@ -180,7 +180,7 @@ function trainCommand(o: { quiet?: boolean; json?: boolean }, train: (hooks: Run
     process.exitCode = result.stopped === 'SIGTERM' ? 143 : 130;
     return;
   }
-  if (o.json) return console.log(JSON.stringify(result.report));
+  if (o.json) return console.log(JSON.stringify(JSON.parse(readFileSync(join(dir, FILES.final), 'utf8'))));
   const r = result.report;
   const method = (JSON.parse(readFileSync(join(dir, FILES.config), 'utf8')) as { method: string }).method;
   console.log(r ? `${method}: ${describeReport(r)}` : `${method}: trained (no known modes, so no mode metrics)`);
