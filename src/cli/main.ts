@@ -24,7 +24,7 @@ import { writePng } from '../report/raster.js';
 import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
 import { addEvalImages, parseMetrics } from './eval-images.js';
-import { trainConfig } from './train-config.js';
+import { USER_POINTS_DEFAULTS, trainConfig } from './train-config.js';
 import { BenchStopped } from '../sweep/pool.js';
 
 const int = (name: string) => (v: string) => {
@@ -92,7 +92,7 @@ program
   .command('train')
   .description('train one method on one dataset and write a run folder')
   .option('--config <file>', "settings from a YAML or JSON file in config.json's shape (flags given win); a run's config.json reruns it")
-  .option('--method <id>', `one of ${Object.keys(METHODS).join(', ')} (required, unless --resume)`)
+  .option('--method <id>', `one of ${Object.keys(METHODS).join(', ')} (required, unless --resume; with --data: ${USER_POINTS_DEFAULTS.method} ${Object.entries(USER_POINTS_DEFAULTS.methodOptions).map(([k, v]) => `${k}=${v}`).join(' ')}, EMA ${USER_POINTS_DEFAULTS.protocol.ema}, ${USER_POINTS_DEFAULTS.steps} steps unless given)`)
   .addOption(new Option('--dataset <name>', 'a pinned synthetic mixture or an MNIST-family image set').choices([...DATASETS]).default('ring'))
   .addOption(new Option('--preset <name>', 'an image protocol: networks, optimizers, batch, prior, budget (explicit flags win)').choices(Object.keys(PRESETS)))
   .option('--images <dir>', 'your own images: a folder of PNG/JPEG files')

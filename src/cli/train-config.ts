@@ -14,6 +14,18 @@ import { flagOf, type Describe } from '../train/errors.js';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * What `gantry train --data points.csv` uses where the user says nothing: the one configuration that
+ * came closest to every pinned mixture at the pinned budget (README, "One configuration for every
+ * mixture"), rather than the 5,000-step, no-average defaults of the named datasets.
+ */
+export const USER_POINTS_DEFAULTS = {
+  method: 'wgan-gp',
+  methodOptions: { lambda: 10, lr: 1e-3 },
+  protocol: { ema: 0.999 },
+  steps: 20_000,
+} as const;
+
 /** A configuration file: JSON or YAML, one object in the shape of config.json. */
 export function readConfigFile(path: string): Obj {
   if (!existsSync(path)) throw new Error(`invalid --config ${path}: no such file`);
@@ -105,6 +117,13 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
     return o.config && !given(name === 'dataset' ? 'dataset' : name) ? `${o.config}: ${path.join('.')}` : flag;
   };
 
+  const userPoints = isObj(config.dataset) && (config.dataset as Obj).data !== undefined;
+  if (userPoints) {
+    // A user's own points: the measured best configuration fills what was not given.
+    if (!config.method) Object.assign(config, { method: USER_POINTS_DEFAULTS.method, methodOptions: { ...USER_POINTS_DEFAULTS.methodOptions, ...(config.methodOptions as Obj) } });
+    config.protocol = { ...USER_POINTS_DEFAULTS.protocol, ...(config.protocol as Obj) };
+    config.steps ??= USER_POINTS_DEFAULTS.steps;
+  }
   if (!config.method) throw new Error(`invalid options: --method is required (or a method field in --config), or --resume <run folder>`);
   if (o.lens) {
     if (!(LENS_BASES as readonly string[]).includes(config.method)) throw new Error(`invalid --lens: the lens wraps ${LENS_BASES.join(', ')}, not ${config.method}`);
