@@ -79,6 +79,22 @@ describe('inputs that would be ignored or misread are refused', () => {
   });
 });
 
+describe("a user's own points", () => {
+  it('--data without --method trains the measured best configuration; config.json says which, and given flags still win', async () => {
+    const { USER_POINTS_DEFAULTS } = await import('../../src/cli/train-config.js');
+    const pts = file('own.csv', '0,0\n1,1\n2,2\n1,0\n');
+    const r = gantry(['train', '--data', pts, '--steps', '4', '--out', 'own', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, 'own', 'config.json'), 'utf8'));
+    expect(cfg.method).toBe(USER_POINTS_DEFAULTS.method);
+    expect(cfg.steps).toBe(4);
+    expect(cfg.protocol.ema).toBe(USER_POINTS_DEFAULTS.protocol.ema);
+    const own = gantry(['train', '--data', pts, '--method', 'nsgan', '--ema', '0.9', '--steps', '4', '--out', 'own2', '--quiet']);
+    expect(own.status, own.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'own2', 'config.json'), 'utf8'))).toMatchObject({ method: 'nsgan', protocol: { ema: 0.9 } });
+  });
+});
+
 describe('--config', () => {
   it('a YAML file, flags given over it, errors naming the file field or the flag; config.json reruns the run exactly', () => {
     const bad = file('bad.yaml', 'method: nsgan\nsteps: 20\nprotocol:\n  lr: -1\n');
