@@ -15,8 +15,10 @@ export function attachProgress(run: Run): () => void {
   let hq = '-';
   let started = false;
   const fmt = (l: Record<string, number>) => Object.entries(l).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ');
+  let first = -1; // a resumed run starts part-way: its rate counts the steps done in this process
   trainer.on('step', ({ step, steps, losses }) => {
-    const rate = (step / ((performance.now() - t0) / 1000)).toFixed(0);
+    if (first < 0) first = step - 1;
+    const rate = ((step - first) / ((performance.now() - t0) / 1000)).toFixed(0);
     if (tty) {
       if (!started) bar.start(steps, 0, { rate, losses: '', modes, hq });
       started = true;
@@ -28,7 +30,7 @@ export function attachProgress(run: Run): () => void {
       modes = `${report.modes}/${report.modes_max}`;
       hq = 'high_quality' in report ? `${(100 * report.high_quality).toFixed(1)}%` : `KL ${report.kl.toFixed(2)}`;
     }
-    if (!tty) console.error(`step ${step}: modes ${modes}, HQ ${hq}, ${(step / ((performance.now() - t0) / 1000)).toFixed(0)} steps/s`);
+    if (!tty) console.error(`step ${step}: modes ${modes}, HQ ${hq}, ${((step - Math.max(first, 0)) / ((performance.now() - t0) / 1000)).toFixed(0)} steps/s`);
   });
   const close = () => {
     if (tty && started) bar.stop();
