@@ -114,7 +114,7 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
   const describe: Describe = (path) => {
     const flag = flagOf(path);
     const name = flag.replace(/^--/, '').split(' ')[0].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    return o.config && !given(name === 'dataset' ? 'dataset' : name) ? `${o.config}: ${path.join('.')}` : flag;
+    return o.config && !given(name) ? `${o.config}: ${path.join('.')}` : flag;
   };
 
   const userPoints = isObj(config.dataset) && (config.dataset as Obj).data !== undefined;
@@ -132,7 +132,9 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
   // One source of data, and no setting that its source would ignore.
   const ds = (config.dataset ?? {}) as Obj;
   const sources = ['data', 'images', 'cifar10'].filter((k) => ds[k] !== undefined);
-  const named = ds.name !== undefined && (o.config ? given('dataset') || isObj(file.dataset) && (file.dataset as Obj).name !== undefined : given('dataset'));
+  // A dataset named on purpose (typed, or in the file), not the flag's default.
+  const fileNamed = isObj(file.dataset) && (file.dataset as Obj).name !== undefined;
+  const named = ds.name !== undefined && (given('dataset') || (Boolean(o.config) && fileNamed));
   if (sources.length > 1 || (sources.length && named)) {
     const all = [...(named ? ['name'] : []), ...sources].map((k) => describe(['dataset', k]));
     throw new Error(`invalid options: ${all.join(' and ')} name different data; give one`);

@@ -1,4 +1,5 @@
 // safetensors files: the header and bytes against the format, round trips, checkpoints.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ describe('safetensors format', () => {
     const n = Number(buf.readBigUInt64LE(0));
     expect((8 + n) % 8).toBe(0);
     const header = JSON.parse(buf.subarray(8, 8 + n).toString());
-    expect(header.__metadata__).toEqual({ note: 'hi' });
+    // The caller's metadata, plus the sha256 of the data bytes (checked when read).
+    expect(header.__metadata__).toEqual({ note: 'hi', sha256: createHash('sha256').update(buf.subarray(8 + n)).digest('hex') });
     // Keys sorted: i first (16 bytes of int64), then w (16 bytes of float32).
     expect(header.i).toEqual({ dtype: 'I64', shape: [2], data_offsets: [0, 16] });
     expect(header.w).toEqual({ dtype: 'F32', shape: [2, 2], data_offsets: [16, 32] });
@@ -48,6 +50,14 @@ describe('safetensors format', () => {
     writeFileSync(path, Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
     expect(() => safetensors.loadFile(path)).toThrow(/bad\.safetensors is not a valid safetensors file: header length 200/);
     expect(() => safetensors.loadFile(join(dir, 'missing.safetensors'))).toThrow(/cannot read checkpoint/);
+  });
+  it('a flipped data byte (same length, offsets intact) is caught by the sha256 in the header', () => {
+    const path = join(dir, 'flipped.safetensors');
+    safetensors.saveFile(path, { w: tensor([1, 2, 3, 4]) });
+    const buf = readFileSync(path);
+    buf[buf.length - 1] ^= 0x01;
+    writeFileSync(path, buf);
+    expect(() => safetensors.loadFile(path)).toThrow(/flipped\.safetensors is not a valid safetensors file: its data does not match the sha256/);
   });
 });
 
