@@ -25,6 +25,7 @@ import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
 import { addEvalImages, parseMetrics } from './eval-images.js';
 import { USER_POINTS_DEFAULTS, trainConfig } from './train-config.js';
+import { kebab } from '../train/errors.js';
 import { BenchStopped } from '../sweep/pool.js';
 
 const int = (name: string) => (v: string) => {
@@ -139,7 +140,7 @@ program
   .action((o, cmd: Command) => {
     if (o.resume) {
       const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json'].includes(k));
-      if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
+      if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + kebab(k)).join(', ')}`);
       return trainCommand(o, (hooks) => resumeDir(o.resume, hooks), o.resume);
     }
     const { config, describe } = trainConfig(o, cmd);
@@ -319,7 +320,7 @@ bench
     if (o.quick) Object.assign(o, { methods: ['nsgan', 'wgan-gp:lambda=10:lr=0.001'], datasets: ['ring', 'highdim'], seeds: 2, steps: 1000, highdimSteps: 600 });
     for (const d of o.datasets) if (!(MIXTURES as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${MIXTURES.join(', ')} (images: gantry bench images)`);
     for (const k of ['seeds', 'workers', 'steps', 'highdimSteps'] as const) {
-      if (o[k] !== undefined && o[k] < 1) throw new Error(`invalid --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: must be at least 1, got ${o[k]}`);
+      if (o[k] !== undefined && o[k] < 1) throw new Error(`invalid --${kebab(k)}: must be at least 1, got ${o[k]}`);
     }
     const opts = {
       methods: o.methods,

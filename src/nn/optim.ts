@@ -25,6 +25,8 @@ export abstract class Optimizer {
     }
     for (const name of bufferNames) this.buffers[name] = this.params.map((p) => keep(noGrad(() => zerosLike(p))));
   }
+  /** The learning rate the next step() uses (the divergence guard lowers it). */
+  abstract lr: number;
   abstract step(): void;
   protected abstract hyper(): Record<string, number | boolean>;
   protected abstract setHyper(meta: Record<string, number | boolean>): void;

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunConfigInput } from '../train/config.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { FILES } from '../train/run-dir.js';
 import { finishedResult, isFinished, type RunResult } from '../train/run.js';
 
 /** A benchmark stopped by SIGINT or SIGTERM; its finished runs and checkpoints are kept for --resume. */
@@ -80,7 +81,7 @@ export async function runJobs<J extends Job>(jobs: J[], workers: number, resume:
   const todo: J[] = [];
   const finished: J[] = [];
   for (const job of jobs) {
-    const configPath = join(job.dir, 'config.json');
+    const configPath = join(job.dir, FILES.config);
     if (!resume || !existsSync(configPath)) {
       todo.push(job);
       continue;

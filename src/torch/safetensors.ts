@@ -72,20 +72,25 @@ export function deserialize(buf: Buffer, source = 'buffer'): { tensors: Record<s
 }
 
 /**
- * Writes atomically (temporary file, fsync, rename): a crash never leaves a half-written file.
- * With `previous`, the file being replaced is kept under that name first (the last good one).
+ * Writes a file atomically (temporary file, fsync, rename): a crash never leaves a half-written
+ * file. With `previous`, the file being replaced is kept under that name first (the last good one).
  */
-export function saveFile(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, previous?: string): void {
+export function writeFileAtomic(path: string, data: string | Buffer, previous?: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, serialize(tensors, metadata));
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   if (previous && existsSync(path)) renameSync(path, previous);
   renameSync(tmp, path);
+}
+
+/** A safetensors file, written atomically; `previous` as in writeFileAtomic. */
+export function saveFile(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, previous?: string): void {
+  writeFileAtomic(path, serialize(tensors, metadata), previous);
 }
 
 export function loadFile(path: string) {

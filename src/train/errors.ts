@@ -5,7 +5,8 @@ import type { z } from 'zod';
 /** How a configuration path reads to the user (a flag, or a field of their file). */
 export type Describe = (path: (string | number)[]) => string;
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+/** A camelCase option name as its flag: lrG → lr-g. */
+export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
 /** The `gantry train` flag of a run-configuration path: protocol.lrG → --lr-g, methodOptions.K → --opt K. */
 export function flagOf(path: (string | number)[]): string {

@@ -1,6 +1,6 @@
 // A run's folder: resolved config, metrics.jsonl, final.json, checkpoint, evaluation samples and
 // plots. It listens to the trainer's events; the trainer never touches files.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../nn/index.js';
 import type { Report } from '../metrics/report.js';
@@ -11,7 +11,7 @@ import type { Method } from '../methods/index.js';
 import { histogramPanel, imageGrid } from '../report/images.js';
 import { densityPanel, drawPoints, heatPanel, squareRange, writePng, type Panel, type Range } from '../report/raster.js';
 import { writeFigure } from '../report/figure.js';
-import { cat, keep, linspace, manualSeed, noGrad, scope, stack, tensor, withSeed, type Tensor } from '../torch/index.js';
+import { cat, keep, linspace, manualSeed, noGrad, safetensors, scope, stack, tensor, withSeed, type Tensor } from '../torch/index.js';
 import { writeCharts } from '../report/chart.js';
 import { buildRun, type Run, type RunConfig, type RunConfigInput } from './config.js';
 import { evalSeed } from './trainer.js';
@@ -124,8 +124,7 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint): void {
   if (resume) {
     // Lines up to the checkpoint were written before it; the final evaluation's line is written
     // again when the checkpoint is the final one (the run died before final.json).
-    const kept = readMetrics(dir).filter((l) => l.step <= resume.step && l.step < run.config.steps);
-    writeAtomically(metricsPath, kept.map((l) => JSON.stringify(l) + '\n').join(''));
+    rewriteMetrics(dir, readMetrics(dir).filter((l) => l.step <= resume.step && l.step < run.config.steps));
   } else {
     writeFileSync(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
     writeFileSync(metricsPath, '');
@@ -166,10 +165,9 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint): void {
   });
 }
 
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+/** metrics.jsonl replaced by `lines`, atomically (a resumed or rolled-back run cuts it back). */
+function rewriteMetrics(dir: string, lines: object[]): void {
+  safetensors.writeFileAtomic(join(dir, FILES.metrics), lines.map((l) => JSON.stringify(l) + '\n').join(''));
 }
 
 /**
@@ -178,13 +176,11 @@ function writeAtomically(path: string, text: string): void {
  * that diverged. Returns the step to continue from.
  */
 export function rollBack(run: Run, dir: string, divergedAt: number, retry: number, log?: (s: string) => void): number {
-  const before = Object.fromEntries(Object.entries(run.method.optimizers).map(([k, o]) => [k, (o as unknown as { lr: number }).lr]));
+  const before = Object.fromEntries(Object.entries(run.method.optimizers).map(([k, o]) => [k, o.lr]));
   const { step } = restoreCheckpoint(run, dir, { rng: true, log });
   const lr: Record<string, number> = {};
-  for (const [k, o] of Object.entries(run.method.optimizers)) lr[k] = (o as unknown as { lr: number }).lr = before[k] / 2;
-  const kept = readMetrics(dir).filter((l) => l.step <= step);
-  kept.push({ step, event: 'diverged', diverged_at: divergedAt, retry, lr });
-  writeAtomically(join(dir, FILES.metrics), kept.map((l) => JSON.stringify(l) + '\n').join(''));
+  for (const [k, o] of Object.entries(run.method.optimizers)) lr[k] = o.lr = before[k] / 2;
+  rewriteMetrics(dir, [...readMetrics(dir).filter((l) => l.step <= step), { step, event: 'diverged', diverged_at: divergedAt, retry, lr }]);
   log?.(`losses not finite at step ${divergedAt}: back to the checkpoint of step ${step}, learning rates halved (${Object.entries(lr).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}), retry ${retry}`);
   return step;
 }

@@ -139,7 +139,7 @@ describe('divergence guard', () => {
               injected = true;
               return { ...losses, d: Number.NaN };
             }
-            if (ctx.iteration === 150) lrAfter = Object.values(run.method.optimizers).map((o) => (o as unknown as { lr: number }).lr);
+            if (ctx.iteration === 150) lrAfter = Object.values(run.method.optimizers).map((o) => o.lr);
             return losses;
           };
         },
