@@ -1,7 +1,7 @@
 // Serves one gantry workload over stdin/stdout, with the same protocol as bench/reference/engine.py.
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
-import { getNumThreads, manualSeed, engineInfo } from '../src/torch/index.js';
+import { cuda, getNumThreads, manualSeed, engineInfo, useDevice } from '../src/torch/index.js';
 import { isWorkload, STEPS_PER_REP } from './steps.js';
 import { WORKLOADS } from './workloads.js';
 
@@ -16,15 +16,26 @@ if (!isWorkload(name)) {
   process.exit(2);
 }
 const steps = Number(process.argv[3] ?? STEPS_PER_REP[name]);
+let device: string;
+try {
+  device = useDevice(process.argv[4] ?? 'cpu');
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
+// GPU work is queued: a repetition ends when the device has finished it.
+const sync = () => (device === 'cpu' ? undefined : cuda.synchronize());
 manualSeed(0);
 const w = WORKLOADS[name]();
 for (let i = 0; i < Math.max(3, steps / 10); i++) w.step();
+sync();
 const info = engineInfo();
-console.log(JSON.stringify({ ready: true, libtorch: info.libtorch, blas: info.blas, threads: getNumThreads() }));
+console.log(JSON.stringify({ ready: true, libtorch: info.libtorch, blas: info.blas, threads: getNumThreads(), device }));
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === 'rep') {
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) w.step();
+    sync();
     console.log(JSON.stringify({ ms: (performance.now() - t0) / steps }));
   } else if (line.trim() === 'quit') {
     console.log(JSON.stringify({ peak_rss_mb: peakRssMb() }));

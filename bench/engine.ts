@@ -39,10 +39,10 @@ class Worker {
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1) + 0.5)];
 const median = (xs: number[]) => quantile(xs, 0.5);
 
-async function bench(workload: WorkloadName, reps: number, threads: number, python: string, steps: number = STEPS_PER_REP[workload]) {
+async function bench(workload: WorkloadName, reps: number, threads: number, python: string, device: string, steps: number = STEPS_PER_REP[workload]) {
   const env = { ...process.env, GANTRY_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-  const g = new Worker(spawn(process.execPath, [join(here, 'engine-worker.js'), workload, String(steps)], { env }), `gantry ${workload}`);
-  const t = new Worker(spawn(python, [join(root, 'bench', 'reference', 'engine.py'), workload, String(threads), String(steps)], { env }), `torch ${workload}`);
+  const g = new Worker(spawn(process.execPath, [join(here, 'engine-worker.js'), workload, String(steps), device], { env }), `gantry ${workload}`);
+  const t = new Worker(spawn(python, [join(root, 'bench', 'reference', 'engine.py'), workload, String(threads), String(steps), device], { env }), `torch ${workload}`);
   const [gi, ti] = [await g.read(), await t.read()];
   const gms: number[] = [];
   const tms: number[] = [];
@@ -71,6 +71,7 @@ async function bench(workload: WorkloadName, reps: number, threads: number, pyth
     reps,
     steps,
     threads,
+    device,
     gantry_blas: gi.blas,
     torch_version: ti.torch,
   };
@@ -82,10 +83,16 @@ const program = new Command('bench:engine')
   .option('--reps <n>', 'repetitions per side (median reported)', positiveInt('--reps'), 15)
   .option('--steps <n>', "training steps per repetition (default: the workload's own, about half a second)", positiveInt('--steps'))
   .option('--threads <n>', 'intra-op threads for both sides', positiveInt('--threads'), 2)
+  .option('--device <d>', 'where both sides run: cpu, cuda or cuda:N', 'cpu')
   .option('--python <path>', 'Python with torch (Debian python3-torch)', process.env.GANTRY_PYTHON ?? '/usr/bin/python3')
   .parse();
-const o = program.opts<{ workloads: string; reps: number; steps?: number; threads: number; python: string }>();
+const o = program.opts<{ workloads: string; reps: number; steps?: number; threads: number; python: string; device: string }>();
 const names = o.workloads.split(',');
 const unknown = names.filter((w) => !isWorkload(w));
 if (unknown.length) program.error(`unknown workload(s) ${unknown.join(', ')}: use some of ${Object.keys(STEPS_PER_REP).join(', ')}`);
-for (const w of names.filter(isWorkload)) console.log(JSON.stringify(await bench(w, o.reps, o.threads, o.python, o.steps)));
+try {
+  for (const w of names.filter(isWorkload)) console.log(JSON.stringify(await bench(w, o.reps, o.threads, o.python, o.device, o.steps)));
+} catch (e) {
+  console.error(`bench:engine: ${(e as Error).message}`);
+  process.exit(1);
+}

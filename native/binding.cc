@@ -156,6 +156,11 @@ torch::Device argDevice(const Napi::CallbackInfo& info, size_t i) {
   return d;
 }
 
+// A device's default generator.
+static at::Generator generatorOf(const torch::Device& d) {
+  return d.is_cpu() ? at::detail::getDefaultCPUGenerator() : at::globalContext().defaultGenerator(d);
+}
+
 torch::TensorOptions argOptions(const Napi::CallbackInfo& info, size_t dtype, size_t device) {
   return torch::TensorOptions().dtype(argDtype(info, dtype)).device(argDevice(info, device));
 }
@@ -278,11 +283,12 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
     torch::manual_seed(static_cast<uint64_t>(I(0)));
     if (torch::cuda::is_available()) torch::cuda::manual_seed_all(static_cast<uint64_t>(I(0)));
   });
-  // The CPU generator's state (uint8): to draw from a private stream and come back where the
-  // global one was (a network initialised from its own seed), and to checkpoint a run's randomness.
-  OP(getRngState, at::detail::getDefaultCPUGenerator().get_state());
+  // A device's generator state (uint8; 'cpu', 'cuda:0'): to draw
+  // from a private stream and come back where the global one was (a network initialised from its
+  // own seed), and to checkpoint a run's randomness.
+  OP(getRngState, generatorOf(DEV(0)).get_state());
   OPV(setRngState, {
-    auto gen = at::detail::getDefaultCPUGenerator();
+    auto gen = generatorOf(DEV(1));
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(T(0));
   });

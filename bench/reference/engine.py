@@ -1,7 +1,7 @@
 """PyTorch reference for bench/engine: the workloads of docs/ENGINE.md, op for op as bench/workloads.ts.
 
 Serves one workload over stdin/stdout so that the gantry and PyTorch repetitions interleave:
-  python3 bench/reference/engine.py w1a THREADS STEPS_PER_REP   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
+  python3 bench/reference/engine.py w1a THREADS STEPS_PER_REP [DEVICE]   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
 """
 import json
 import math
@@ -154,21 +154,27 @@ def peak_rss_mb():
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in WORKLOADS:
-        sys.exit(f"usage: engine.py WORKLOAD THREADS STEPS_PER_REP, WORKLOAD one of {', '.join(WORKLOADS)}")
+    if len(sys.argv) not in (4, 5) or sys.argv[1] not in WORKLOADS:
+        sys.exit(f"usage: engine.py WORKLOAD THREADS STEPS_PER_REP [DEVICE], WORKLOAD one of {', '.join(WORKLOADS)}")
     name, threads, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    device = sys.argv[4] if len(sys.argv) == 5 else "cpu"
+    if device != "cpu":
+        torch.set_default_device(device)  # as gantry's --device: every tensor of the workload goes there
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     step = WORKLOADS[name]()
     for _ in range(max(3, steps // 10)):  # warm-up
         step()
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    sync()
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": device}), flush=True)
     for line in sys.stdin:
         cmd = line.strip()
         if cmd == "rep":
             t0 = time.perf_counter()
             for _ in range(steps):
                 step()
+            sync()
             print(json.dumps({"ms": (time.perf_counter() - t0) * 1000 / steps}), flush=True)
         elif cmd == "quit":
             print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)

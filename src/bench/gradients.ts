@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gradientPenalty } from '../methods/wgan-gp.js';
 import { Adam, type Module } from '../nn/index.js';
-import { F, grad, manualSeed, noGrad, scope, type Tensor } from '../torch/index.js';
+import { F, grad, manualSeed, noGrad, scope, useDevice, type Tensor } from '../torch/index.js';
 import { buildRun } from '../train/config.js';
 import { writeCharts, type Series } from '../report/chart.js';
 import { ganDiscriminatorLoss } from '../methods/gan.js';
@@ -30,6 +30,8 @@ export interface GradientBenchOptions {
   seed: number;
   out: string;
   nets?: string;
+  /** Where every run's tensors live (cpu, cuda, cuda:N; default cpu). */
+  device?: string;
 }
 
 export const LOSSES = ['minimax', 'non-saturating', 'wgan-gp'] as const;
@@ -65,12 +67,13 @@ const meanStd = (rows: number[][]) => {
 };
 
 export function benchGradients(o: GradientBenchOptions, log: (s: string) => void): GradientStage[] {
+  const device = useDevice(o.device ?? 'cpu');
   mkdirSync(o.out, { recursive: true });
   const checkpoints = logCheckpoints(o.dSteps);
   const stages: GradientStage[] = [];
   for (const stage of o.stages) {
     // The generator: nsgan for `stage` steps (0: the untrained generator), then frozen.
-    const run = buildRun({ method: 'nsgan', dataset: { name: o.dataset }, steps: Math.max(stage, 1), seed: o.seed, evalEvery: 0, checkpointEvery: 0, protocol: o.nets ? { nets: o.nets } : {} });
+    const run = buildRun({ method: 'nsgan', dataset: { name: o.dataset }, steps: Math.max(stage, 1), seed: o.seed, evalEvery: 0, checkpointEvery: 0, protocol: o.nets ? { nets: o.nets } : {}, device });
     if (stage > 0) run.trainer.run();
     const { G, family, protocol } = run.method;
     G.eval();

@@ -18,7 +18,7 @@ import { writeCharts, type Series } from '../report/chart.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import type { Panel } from '../report/raster.js';
 import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
-import { manualSeed } from '../torch/index.js';
+import { manualSeed, useDevice } from '../torch/index.js';
 import { getPreset } from '../train/presets.js';
 import type { RunResult } from '../train/run.js';
 import { pm } from './synthetic.js';
@@ -42,6 +42,8 @@ export interface ImageBenchOptions {
   metricSamples?: number;
   /** Keep finished runs, continue stopped ones (`--resume`). */
   resume?: boolean;
+  /** Where every run's tensors live (cpu, cuda, cuda:N; default cpu). */
+  device?: string;
   /** Networks instead of the preset's (its optimizers, batch and prior stay). */
   nets?: string;
 }
@@ -97,6 +99,7 @@ function readPng(path: string): Panel | null {
 
 export async function benchImages(o: ImageBenchOptions, log: (s: string) => void): Promise<{ cells: ImageCell[]; real: DigitModeReport | null }> {
   const preset = getPreset(o.preset);
+  const device = useDevice(o.device ?? 'cpu');
   const steps = o.steps ?? preset.steps;
   const samples = o.samples ?? preset.evalSamples;
   const evalEvery = o.evaluations > 0 ? Math.max(1, Math.floor(steps / (o.evaluations + 1))) : 0;
@@ -111,7 +114,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
       jobs.push({
         cell,
         seed,
-        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 5000 },
+        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 5000, device },
         dir: join(o.out, 'runs', variant.label, `seed-${seed}`),
       });
     }

@@ -11,7 +11,7 @@ import { expandVariants } from '../methods/index.js';
 import { imageMetrics } from '../metrics/image-metrics.js';
 import { histogram, writeHistogram } from '../report/chart.js';
 import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
-import { manualSeed } from '../torch/index.js';
+import { manualSeed, useDevice } from '../torch/index.js';
 import { loadRun } from '../train/run-dir.js';
 import { evalSeed } from '../train/trainer.js';
 import { pm } from './synthetic.js';
@@ -53,6 +53,8 @@ export interface ModeGridOptions {
   settings?: number;
   /** Keep finished runs, continue stopped ones (`--resume`). */
   resume?: boolean;
+  /** Where every run's tensors live (cpu, cuda, cuda:N; default cpu). */
+  device?: string;
   workers: number;
   out: string;
 }
@@ -68,6 +70,7 @@ export interface ModeGridRow {
 export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void): Promise<{ rows: ModeGridRow[]; real: number }> {
   const variants = expandVariants(o.methods);
   const settings = gridSettings().slice(0, o.settings ?? undefined);
+  const device = useDevice(o.device ?? 'cpu');
   mkdirSync(o.out, { recursive: true });
   const jobs: (Job & { setting: number; method: string })[] = [];
   settings.forEach((s, i) => {
@@ -87,6 +90,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
           evalEvery: 0,
           evalSamples: Math.min(o.samples, 2560),
           checkpointEvery: 5000,
+          device,
         },
         dir: join(o.out, 'runs', `setting-${String(i + 1).padStart(2, '0')}`, v.label),
       });

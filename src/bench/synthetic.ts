@@ -9,14 +9,17 @@ import type { ModeReport } from '../metrics/modes.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
 import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
-import { manualSeed, scope } from '../torch/index.js';
+import { manualSeed, scope, useDevice } from '../torch/index.js';
 import type { RunResult } from '../train/run.js';
 
 export interface SyntheticBenchOptions {
   /** Method ids, or variants with fixed hyperparameters (`wgan-gp:lambda=10`); rows keep these labels. */
+  methods: string[];
   /** Keep finished runs, continue stopped ones (`--resume`). */
   resume?: boolean;
-  methods: string[];
+  /** Where every run's tensors live (cpu, cuda, cuda:N; default cpu). */
+  device?: string;
+
   datasets: string[];
   seeds: number;
   steps: number;
@@ -101,6 +104,7 @@ export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
 export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) => void): Promise<Cell[]> {
   // Variants are checked before anything is written or trained; a repeated one would share run folders.
   const variants = expandVariants(o.methods);
+  const device = useDevice(o.device ?? 'cpu');
   mkdirSync(o.out, { recursive: true });
   const jobs: (Job & { cell: Cell })[] = [];
   const cells: Cell[] = [];
@@ -112,7 +116,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
         const steps = o.stepsFor?.[dataset] ?? o.steps;
         jobs.push({
           cell,
-          config: { method: variant.id, methodOptions: variant.options, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 5000, protocol: o.protocol ?? {} },
+          config: { method: variant.id, methodOptions: variant.options, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 5000, protocol: o.protocol ?? {}, device },
           dir: join(o.out, 'runs', dataset, variant.label, `seed-${seed}`),
         });
       }

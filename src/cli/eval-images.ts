@@ -10,8 +10,9 @@ import { IMAGE_METRICS, imageMetrics, imageMetricsTable, type ImageMetric, type 
 import { familyFor, NETWORKS } from '../nets/index.js';
 import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
-import { manualSeed } from '../torch/index.js';
+import { manualSeed, useDevice } from '../torch/index.js';
 import { loadRun } from '../train/run-dir.js';
+import { device, int, num } from './parsers.js';
 
 export const DEFAULT_IMAGE_METRICS: ImageMetric[] = ['modes', 'fid', 'kid', 'pr', 'dc', 'is', 'mode'];
 
@@ -24,7 +25,7 @@ export function parseMetrics(v: string): ImageMetric[] {
   return names as ImageMetric[];
 }
 
-export function addEvalImages(program: Command, int: (name: string) => (v: string) => number, num: (name: string) => (v: string) => number): void {
+export function addEvalImages(program: Command): void {
   program
     .command('eval-images')
     .description('image metrics (FID/KID/precision-recall/density-coverage on the MNIST-CNN features, IS, MODE score, modes, IvOM, noisy discriminator) of samples or a run, with the real-data row')
@@ -42,6 +43,7 @@ export function addEvalImages(program: Command, int: (name: string) => (v: strin
     .option('--ivom-steps <n>', 'Adam steps on z per restart', int('--ivom-steps'), 200)
     .option('--ivom-restarts <n>', 'random starts per image', int('--ivom-restarts'), 3)
     .option('--ivom-lr <lr>', "Adam's learning rate on z", num('--ivom-lr'), 0.05)
+    .option('--device <d>', "cpu, cuda or cuda:N (default: the run's, or cpu)", device)
     .option('--out <dir>', 'where eval-images.md, eval-images.json and missing-modes PNGs go (default: the run folder, or eval-images/)')
     .option('--json', 'print eval-images.json instead of the table')
     .action((o) => {
@@ -52,7 +54,8 @@ export function addEvalImages(program: Command, int: (name: string) => (v: strin
       const sigmas = String(o.noiseSigma).split(',').map(Number);
       if (sigmas.some((s) => !(s >= 0))) throw new Error(`invalid --noise-sigma: need numbers ≥ 0, got '${o.noiseSigma}'`);
       const metrics = o.metrics as ImageMetric[];
-      const run = o.run ? loadRun(o.run) : null;
+      if (!o.run) useDevice(o.device ?? 'cpu');
+      const run = o.run ? loadRun(o.run, { device: o.device }) : null;
       const reference = (o.reference ?? run?.config.dataset.name) as ImageDatasetName | undefined;
       if (!reference || !(IMAGE_DATASETS as readonly string[]).includes(reference)) {
         throw new Error(`invalid --reference: give one of ${IMAGE_DATASETS.join(', ')}${run ? ` (the run's data, ${run.config.dataset.name}, has no MNIST-family reference)` : ''}`);

@@ -2,10 +2,10 @@
 // The `gantry` command. Every failure prints one line naming the problem and the fix, and exits
 // non-zero; files already written stay as they were (checkpoints are written atomically).
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { DATASETS, DataFileError, MIXTURES, loadDataset, readPoints, parseSigma } from '../data/index.js';
-import { LENS_BASES, METHODS, parseOption } from '../methods/index.js';
+import { LENS_BASES, METHODS } from '../methods/index.js';
 import { NETWORKS } from '../nets/index.js';
 import { modeMetrics } from '../metrics/modes.js';
 import { describeReport } from '../metrics/report.js';
@@ -13,7 +13,7 @@ import { benchSynthetic, summarize } from '../bench/synthetic.js';
 import { benchImages } from '../bench/images.js';
 import { benchGradients } from '../bench/gradients.js';
 import { benchModeGrid } from '../bench/mode-grid.js';
-import { engineInfo, keep, manualSeed, scope, tensor, watchSignals } from '../torch/index.js';
+import { engineInfo, keep, manualSeed, scope, tensor, useDevice, watchSignals } from '../torch/index.js';
 import { resumeDir, trainToDir, type RunHooks, type RunResult } from '../train/run.js';
 import { evaluatorPaths, trainEvaluator } from '../evaluator/mnist-cnn.js';
 import { PRESETS } from '../train/presets.js';
@@ -23,33 +23,11 @@ import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
 import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
+import { betas, device, int, kv, list, num } from './parsers.js';
 import { addEvalImages, parseMetrics } from './eval-images.js';
 import { USER_POINTS_DEFAULTS, trainConfig } from './train-config.js';
 import { kebab } from '../train/errors.js';
 import { BenchStopped } from '../sweep/pool.js';
-
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${v}'`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
-  return n;
-};
-const betas = (name: string) => (v: string) => {
-  const b = v.split(',').map(Number);
-  if (b.length !== 2 || b.some((x) => !(x >= 0 && x < 1))) throw new InvalidArgumentError(`${name} must be two numbers in [0, 1) separated by a comma (e.g. 0.5,0.99), got '${v}'`);
-  return b as [number, number];
-};
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-/** --opt key=value, repeatable: method hyperparameters. */
-const kv = (v: string, prev: Record<string, number | boolean> = {}) => {
-  const option = parseOption(v);
-  if (!option) throw new InvalidArgumentError(`--opt expects key=value with a number or true/false (e.g. --opt nCritic=5), got '${v}'`);
-  return { ...prev, [option[0]]: option[1] };
-};
 
 const program = new Command('gantry')
   .description('Train GANs that do not collapse, and measure how much they collapse (libtorch from TypeScript).')
@@ -113,6 +91,7 @@ program
   .option('--overwrite', 'replace the run folder --out if it holds a run')
   .addOption(new Option('--on-diverge <what>', 'when losses turn NaN/Inf: stop, or roll back to the last checkpoint and retry at half the learning rates').choices(['stop', 'lower-lr']).default('stop'))
   .option('--diverge-retries <n>', 'at most n roll-backs with --on-diverge lower-lr', int('--diverge-retries'), 3)
+  .option('--device <d>', "where the run's tensors live: cpu, cuda or cuda:N (default cpu); with --resume, continue on another device", device)
   .option('--threads <n>', "libtorch threads (default: GANTRY_THREADS, else the machine's cores; a config file's count when given)", int('--threads'))
   .option('--log-every <n>', 'losses and gradient norms to metrics.jsonl every n steps (0: only at evaluations)', int('--log-every'), 100)
   .option('--eval-every <n>', 'evaluate the mode metrics every n steps (default 1000, or the preset)', int('--eval-every'))
@@ -139,9 +118,9 @@ program
   .option('--quiet', 'no progress bar')
   .action((o, cmd: Command) => {
     if (o.resume) {
-      const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json'].includes(k));
+      const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json', 'device'].includes(k));
       if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + kebab(k)).join(', ')}`);
-      return trainCommand(o, (hooks) => resumeDir(o.resume, hooks), o.resume);
+      return trainCommand(o, (hooks) => resumeDir(o.resume, hooks, { device: o.device }), o.resume);
     }
     const { config, describe } = trainConfig(o, cmd);
     const ds = config.dataset ?? {};
@@ -192,9 +171,10 @@ program
   .command('eval')
   .argument('<run>', 'a run folder written by gantry train')
   .description("recompute a run's final metrics from its checkpoint")
+  .option('--device <d>', "cpu, cuda or cuda:N (default: the run's)", device)
   .option('--json', 'machine-readable output')
   .action((dir, o) => {
-    const r = evaluateRun(dir);
+    const r = evaluateRun(dir, { device: o.device });
     if (o.json) return console.log(JSON.stringify(r));
     console.log(r ? describeReport(r) : 'no known modes');
   });
@@ -206,9 +186,10 @@ program
   .option('--n <n>', 'how many', int('--n'), 64)
   .option('--seed <n>', 'random seed of the latent codes', int('--seed'), 0)
   .option('--out <file>', 'a PNG grid for images, a CSV for points; .npy writes the raw samples', '')
+  .option('--device <d>', "cpu, cuda or cuda:N (default: the run's)", device)
   .action((dir, o) => {
     if (o.n < 1) throw new Error('invalid --n: must be at least 1');
-    const run = loadRun(dir);
+    const run = loadRun(dir, { device: o.device });
     const out = o.out || join(dir, run.data.shape.kind === 'image' ? 'sample.png' : 'sample.csv');
     scope(() => {
       manualSeed(o.seed);
@@ -230,8 +211,10 @@ program
   .requiredOption('--sigma <s>', 'σ: one number, one per mode (comma-separated), or a file')
   .option('--threshold <k>', 'high quality = within k·σ (default 3 for 2D, 10 above)', num('--threshold'))
   .option('--weights <w>', 'true mode weights, comma-separated (default uniform)')
+  .option('--device <d>', 'cpu, cuda or cuda:N', device, 'cpu')
   .option('--json', 'machine-readable output')
   .action((o) => {
+    useDevice(o.device);
     const means = readPoints(o.modes);
     const samples = readPoints(o.samples, { dim: means[0].length });
     const sigma = parseSigma(o.sigma, means.length);
@@ -284,7 +267,7 @@ dataCmd
     );
   });
 
-addEvalImages(program, int, num);
+addEvalImages(program);
 
 const evaluator = program.command('evaluator').description('the classifier that counts modes and gives the MNIST-family features');
 evaluator
@@ -312,6 +295,7 @@ bench
   .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--ema <decay>', "every method samples from a weight average of G (e.g. 0.999); off by default", num('--ema'))
+  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
   .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
   .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .option('--quick', 'the README main job: collapse and its cure; nsgan and wgan-gp (λ = 10, lr 1e-3) on the ring (1,000 steps) and the 1200-D mixture (600 steps), 2 seeds')
@@ -332,6 +316,7 @@ bench
       resume: o.resume,
       stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined,
       protocol: (o.ema !== undefined ? { ema: o.ema } : {}) as Record<string, number>,
+      device: o.device,
     };
     const cells = await benchSynthetic(opts, o.json ? () => {} : (s) => console.log(s));
     if (o.json) console.log(JSON.stringify(cells.map(summarize)));
@@ -352,6 +337,7 @@ bench
   .option('--metrics <list>', "image metrics of every run's generator: comma-separated from fid, kid, pr, dc, is, mode, or none", (v: string) => (v === 'none' ? [] : parseMetrics(v)), ['fid', 'kid', 'pr', 'dc', 'is', 'mode'])
   .option('--metric-samples <n>', 'samples per run for those metrics (at most --samples)', int('--metric-samples'), 10000)
   .addOption(new Option('--nets <family>', "networks instead of the preset's (its optimizers, batch and prior stay)").choices(['small-d-quarter', 'small-d-half', 'veegan', 'lens']))
+  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
   .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
   .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .option('--json', 'print table.json instead of the markdown table')
@@ -359,7 +345,7 @@ bench
     if (o.seeds < 1 || o.workers < 1 || o.steps === 0 || o.samples === 0) throw new Error('invalid options: --seeds, --workers, --steps and --samples must be at least 1');
     if (o.metrics.some((m: string) => m === 'ivom' || m === 'noisy-d' || m === 'modes')) throw new Error('invalid --metrics: the bench computes fid, kid, pr, dc, is, mode (modes are always counted; ivom and noisy-d: gantry eval-images --run)');
     if (o.metricSamples < 2) throw new Error('invalid --metric-samples: need at least 2');
-    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets, resume: o.resume };
+    const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets, resume: o.resume, device: o.device };
     await benchImages(opts, o.json ? () => {} : (s) => console.log(s));
     if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
     else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);
@@ -374,12 +360,13 @@ bench
   .option('--runs <n>', 'discriminators trained from scratch per stage (mean ± std)', int('--runs'), 10)
   .option('--seed <n>', 'random seed', int('--seed'), 1)
   .addOption(new Option('--nets <family>', 'network family').choices([...NETWORKS]))
+  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
   .option('--out <dir>', 'where gradients.json and gradients.png go', 'bench-results/gradients')
   .action((o) => {
     const stages = list(o.stages).map(Number);
     if (stages.some((s: number) => !Number.isInteger(s) || s < 0)) throw new Error(`invalid --stages: whole numbers ≥ 0, got '${o.stages}'`);
     if (o.dSteps < 1 || o.runs < 1) throw new Error('invalid options: --d-steps and --runs must be at least 1');
-    benchGradients({ dataset: o.dataset, stages, dSteps: o.dSteps, runs: o.runs, seed: o.seed, out: o.out, nets: o.nets }, (s) => console.log(s));
+    benchGradients({ dataset: o.dataset, stages, dSteps: o.dSteps, runs: o.runs, seed: o.seed, out: o.out, nets: o.nets, device: o.device }, (s) => console.log(s));
     console.log(`\nWrote ${o.out}/gradients.json and gradients.png.`);
   });
 
@@ -393,12 +380,13 @@ bench
   .option('--samples <n>', 'samples per MODE score', int('--samples'), 10000)
   .option('--settings <n>', 'only the first n of the 24 settings', int('--settings'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
+  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
   .option('--out <dir>', 'where runs, table.md, table.json and mode-histogram.png go', 'bench-results/mode-grid')
   .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .action(async (o) => {
     if (o.steps < 1 || o.workers < 1 || o.samples < 2) throw new Error('invalid options: --steps and --workers must be at least 1, --samples at least 2');
     if (o.settings !== undefined && (o.settings < 1 || o.settings > 24)) throw new Error(`invalid --settings: 1 to 24, got ${o.settings}`);
-    await benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out, resume: o.resume }, (s) => console.log(s));
+    await benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out, resume: o.resume, device: o.device }, (s) => console.log(s));
     console.log(`\nWrote ${o.out}/table.md, table.json, mode-histogram.png and one run folder per job under ${o.out}/runs/.`);
   });
 

@@ -108,6 +108,7 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
     logEvery: v('logEvery'),
     onDiverge: v('onDiverge'),
     threads: v('threads'),
+    device: v('device'),
     divergeRetries: v('divergeRetries'),
   });
   const config = merge(file, flags) as Obj & { method?: string; dataset?: Obj };

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { keep, noGrad, tensor, type Tensor } from '../torch/index.js';
+import { getDefaultDevice, keep, noGrad, tensor, type Tensor } from '../torch/index.js';
 import { DataFileError } from './files.js';
 import { readIdx } from './idx.js';
 
@@ -32,7 +32,8 @@ function mnistDir(): string {
 
 const cache = new Map<string, LabelledImages>();
 
-function load(key: string, imagesPath: string, labelsPath: string): LabelledImages {
+function load(name: string, imagesPath: string, labelsPath: string): LabelledImages {
+  const key = `${name}@${getDefaultDevice()}`; // one copy per device
   const hit = cache.get(key);
   if (hit) return hit;
   const img = readIdx(imagesPath);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, Conv2d, Linear, Module } from '../nn/index.js';
-import { F, cat, engineInfo, keep, manualSeed, noGrad, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
+import { F, cat, engineInfo, getDefaultDevice, keep, manualSeed, noGrad, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
 import { packageRoot } from '../torch/native.js';
 import { loadFashionMnist, loadMnist, toPixels, type LabelledImages } from '../data/mnist.js';
 
@@ -55,7 +55,8 @@ const loaded = new Map<string, MnistCnn>();
 /** The committed classifier, checked against its recorded hash; in eval mode. */
 export function loadEvaluator(dataset: EvaluatorDataset = 'mnist', dir?: string): MnistCnn {
   const { weights, record } = evaluatorPaths(dataset, dir);
-  const hit = loaded.get(weights);
+  const key = `${weights}@${getDefaultDevice()}`;
+  const hit = loaded.get(key);
   if (hit) return hit;
   if (!existsSync(weights) || !existsSync(record)) throw new Error(`gantry: the ${dataset} evaluator is missing (${weights}): ${rebuild(dataset)}`);
   const rec = JSON.parse(readFileSync(record, 'utf8')) as EvaluatorRecord;
@@ -64,7 +65,7 @@ export function loadEvaluator(dataset: EvaluatorDataset = 'mnist', dir?: string)
   const net = new MnistCnn();
   scope(() => net.loadStateDict(safetensors.loadFile(weights).tensors));
   net.eval();
-  loaded.set(weights, net);
+  loaded.set(key, net);
   return net;
 }
 

@@ -1,8 +1,9 @@
 // Checkpoints: modules and optimizer states in one safetensors file, loadable from Python.
 // Keys: `<module>.<param>` and `optim.<name>.<index>.<buffer>`; optimizer steps and hyper-
-// parameters, and whatever the caller adds, go in the metadata as JSON. With `rng`, the CPU
-// generator's state is saved as `rng.cpu` (and restored on load), so training resumes exactly.
-import { getRngState, safetensors, scope, setRngState, type Tensor } from '../torch/index.js';
+// parameters, and whatever the caller adds, go in the metadata as JSON. With `rng`, the generators'
+// states are saved as `rng.cpu` (and `rng.cuda:0`, … for the default device) and restored on load,
+// so training resumes exactly.
+import { getRngState, runGenerators, safetensors, scope, setRngState, type Tensor } from '../torch/index.js';
 import type { Module } from './module.js';
 import type { Optimizer } from './optim.js';
 
@@ -17,7 +18,7 @@ export function saveCheckpoint(path: string, what: Checkpointable, meta: Record<
 
 function saveTensors(path: string, what: Checkpointable, meta: Record<string, unknown>, o: { rng?: boolean; previous?: string }): void {
   const tensors: Record<string, Tensor> = {};
-  if (o.rng) tensors['rng.cpu'] = getRngState();
+  if (o.rng) for (const d of runGenerators()) tensors[`rng.${d}`] = getRngState(d);
   const optimizerMeta: Record<string, unknown> = {};
   for (const [name, m] of Object.entries(what.modules)) {
     for (const [k, t] of Object.entries(m.stateDict())) tensors[`${name}.${k}`] = t;
@@ -32,7 +33,8 @@ function saveTensors(path: string, what: Checkpointable, meta: Record<string, un
 
 /**
  * Loads into existing modules and optimizers (shapes must match) and returns the saved metadata;
- * with `rng`, the CPU generator continues from the saved state (an error if the file has none).
+ * with `rng`, the generators continue from their saved states (an error if the file has none; a
+ * device the file has no state for, after a change of device, keeps its own).
  */
 export function loadCheckpoint(path: string, into: Checkpointable, o: { rng?: boolean } = {}): Record<string, unknown> {
   return scope(() => {
@@ -52,7 +54,7 @@ export function loadCheckpoint(path: string, into: Checkpointable, o: { rng?: bo
     }
     if (o.rng) {
       if (!tensors['rng.cpu']) throw new Error(`checkpoint ${path} has no random generator state (written before gantry saved it): it cannot be resumed exactly`);
-      setRngState(tensors['rng.cpu']);
+      for (const d of runGenerators()) if (tensors[`rng.${d}`]) setRngState(tensors[`rng.${d}`], d);
     }
     return meta;
   });

@@ -64,14 +64,15 @@ function shapeOf(data: Nested): number[] {
 }
 
 /**
- * A tensor from nested arrays (ragged input is an error) or from a typed array and a shape.
- * float32 unless `dtype` says otherwise; a typed array keeps its own dtype.
+ * A tensor from nested arrays (ragged input is an error) or from a typed array and a shape, on
+ * `device` (default: the default device). float32 unless `dtype` says otherwise; a typed array
+ * keeps its own dtype.
  */
 export function tensor(data: Nested | AnyTypedArray, o: TensorOptions & { shape?: Shape } = {}): Tensor {
   if (ArrayBuffer.isView(data)) {
     const t = wrap(N.fromTypedArray(data, [...(o.shape ?? [data.length])]));
     const out = o.dtype && o.dtype !== t.dtype ? t.to(o.dtype) : t;
-    return finish(o.device && o.device !== 'cpu' ? out.to(o.device) : out, o);
+    return finish(dev(o) !== 'cpu' ? out.to(dev(o)) : out, o);
   }
   const shape = shapeOf(data);
   const flat: unknown[] = Array.isArray(data) ? (data as unknown[]).flat(Infinity as 1) : [data];

@@ -69,7 +69,7 @@ export interface NativeOps {
   ge: (a0: Handle, a1: Handle) => Handle;
   geScalar: (a0: Handle, a1: number) => Handle;
   getNumThreads: () => number;
-  getRngState: () => Handle;
+  getRngState: (a0: string) => Handle;
   grad: (a0: Handle) => Handle | null;
   gradNorm: (params: Handle[]) => number;
   gt: (a0: Handle, a1: Handle) => Handle;
@@ -156,7 +156,7 @@ export interface NativeOps {
   setGradEnabled: (a0: boolean) => void;
   setNumThreads: (a0: number) => void;
   setRequiresGrad: (a0: Handle, a1: boolean) => void;
-  setRngState: (a0: Handle) => void;
+  setRngState: (a0: Handle, a1: string) => void;
   sgdStep: (params: Handle[], buffers: Handle[], lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, first: boolean) => void;
   shape: (a0: Handle) => number[];
   showConfig: () => string;

@@ -1,7 +1,8 @@
 // Seeds, threads, devices and what the engine runs on (for `gantry doctor`).
 import { readFileSync } from 'node:fs';
 import { N } from './native.js';
-import { wrap, type Tensor } from './tensor.js';
+import { getDefaultDevice, setDefaultDevice } from './creation.js';
+import { wrap, type Device, type Tensor } from './tensor.js';
 
 /** As `torch.manual_seed`: seeds the CPU and every CUDA generator. */
 export const manualSeed = (seed: number): void => N.manualSeed(seed);
@@ -15,36 +16,69 @@ export const watchSignals = (on: boolean): void => N.watchSignals(on);
 export const pendingSignal = (): number => N.pendingSignal();
 /** The name of the pending stop request ('SIGINT', 'SIGTERM'), or null. */
 export const pendingStop = (): string | null => ({ 2: 'SIGINT', 15: 'SIGTERM' })[pendingSignal()] ?? null;
-/** The CPU generator's state, as torch.get_rng_state() (a uint8 tensor). */
-export const getRngState = (): Tensor => wrap(N.getRngState());
-/** As torch.set_rng_state(): the CPU generator continues from `state`. */
-export const setRngState = (state: Tensor): void => N.setRngState(state.h);
+/** A generator's state: the CPU's as torch.get_rng_state(), a GPU's as torch.cuda.get_rng_state() (a uint8 tensor). */
+export const getRngState = (device: Device = 'cpu'): Tensor => wrap(N.getRngState(device));
+/** As torch.set_rng_state() (or torch.cuda.set_rng_state): the generator continues from `state`. */
+export const setRngState = (state: Tensor, device: Device = 'cpu'): void => N.setRngState(state.h, device);
+/** The generator that draws the default device's random tensors: the GPU's on cuda, else the CPU's. */
+const drawingGenerator = (): Device => (getDefaultDevice().startsWith('cuda') ? getDefaultDevice() : 'cpu');
+/** The generators a run draws from: the CPU's, and the GPU's when the default device is one. */
+export const runGenerators = (): Device[] => [...new Set<Device>(['cpu', drawingGenerator()])];
 /**
- * Runs fn on a private random stream seeded with `seed`, then puts the global CPU generator back
- * exactly where it was: what fn draws does not shift anything drawn after it.
+ * Runs fn on a private random stream seeded with `seed`, then puts the global generators (the CPU's
+ * and the default device's) back exactly where they were: what fn draws does not shift anything
+ * drawn after it.
  */
 export function withSeed<R>(seed: number, fn: () => R): R {
-  const saved = getRngState();
+  const saved = runGenerators().map((d) => [d, getRngState(d)] as const);
   try {
     manualSeed(seed);
     return fn();
   } finally {
-    setRngState(saved);
-    saved.dispose();
+    for (const [d, state] of saved) {
+      setRngState(state, d);
+      state.dispose();
+    }
   }
 }
 /**
- * withSeed with a seed derived from (not drawn from) the global generator's current state: a private
- * stream that differs from run seed to run seed, yet consumes nothing of the global one.
+ * withSeed with a seed derived from (not drawn from) the current state of the generator the run
+ * draws from (the default device's): a private stream that differs from run seed to run seed, yet
+ * consumes nothing of the global one.
  */
 export function withForkedStream<R>(salt: number, fn: () => R): R {
-  const state = getRngState();
+  const state = getRngState(drawingGenerator());
   const bytes = state.toArray() as Uint8Array;
   state.dispose();
   // FNV-1a over the state bytes and the salt.
   let h = 0x811c9dc5 ^ salt;
   for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
   return withSeed(h, fn);
+}
+
+/** The devices gantry runs on: cpu, cuda (the current GPU) and cuda:N. */
+export const DEVICE_PATTERN = /^(cpu|cuda(:\d+)?)$/;
+
+/** Why `device` cannot be used in this process (not a device name, no CUDA, no such GPU), or null. */
+export function deviceProblem(device: string): string | null {
+  if (!DEVICE_PATTERN.test(device)) return `'${device}' is not a device: use cpu, cuda or cuda:N`;
+  if (device === 'cpu') return null;
+  if (!cuda.isAvailable()) return `${device} is not available: this libtorch has no CUDA, or no GPU is visible (gantry doctor shows what the engine runs on); use cpu`;
+  const index = device === 'cuda' ? 0 : Number(device.slice(5));
+  const count = cuda.deviceCount();
+  if (index >= count) return `${device} is not available: ${count} GPU${count > 1 ? 's are' : ' is'} visible (cuda:0${count > 1 ? `…cuda:${count - 1}` : ''})`;
+  return null;
+}
+
+/**
+ * As torch.set_default_device, after checking the device exists here: every tensor a run creates
+ * (networks, optimizer states, data, noise, metrics) goes there unless told otherwise.
+ */
+export function useDevice(device: string): Device {
+  const problem = deviceProblem(device);
+  if (problem) throw new Error(`invalid --device: ${problem}`);
+  setDefaultDevice(device as Device);
+  return device as Device;
 }
 export const setNumThreads = (n: number): void => N.setNumThreads(n);
 export const getNumThreads = (): number => N.getNumThreads();

@@ -7,7 +7,7 @@ import { getMethod, ProtocolOverridesSchema, ProtocolSchema, type Method } from 
 import { Trainer } from './trainer.js';
 import { getPreset } from './presets.js';
 import { describeIssues, flagOf, type Describe } from './errors.js';
-import { getNumThreads, manualSeed, setNumThreads } from '../torch/index.js';
+import { DEVICE_PATTERN, deviceProblem, getNumThreads, manualSeed, setDefaultDevice, setNumThreads, type Device } from '../torch/index.js';
 
 export const RunConfigSchema = z
   .object({
@@ -48,6 +48,8 @@ export const RunConfigSchema = z
      * config.json records the count used, so `--config` of a benchmark cell's config.json reruns it exactly.
      */
     threads: z.number().int().min(1).max(1024).optional(),
+    /** Where the run's tensors live: cpu, cuda (the current GPU) or cuda:N. */
+    device: z.string().regex(DEVICE_PATTERN, 'must be cpu, cuda or cuda:N').default('cpu'),
     /** On NaN/Inf losses: stop, or roll back to the last checkpoint and retry at half the learning rates. */
     onDiverge: z.enum(['stop', 'lower-lr']).default('stop'),
     /** At most this many roll-backs with --on-diverge lower-lr. */
@@ -93,6 +95,10 @@ export function buildRun(input: RunConfigInput, describe: Describe = flagOf): Ru
   }
   const preset = config.preset ? getPreset(config.preset) : undefined;
   if (config.threads !== undefined) setNumThreads(config.threads);
+  const deviceError = deviceProblem(config.device);
+  if (deviceError) throw new Error(`invalid ${describe(['device'])}: ${deviceError}`);
+  // Networks, optimizer states, data, noise and metrics: every tensor of the run goes there.
+  setDefaultDevice(config.device as Device);
   manualSeed(config.seed);
   const given = Object.fromEntries(Object.entries(config.dataset).filter(([, v]) => v !== undefined));
   const dataset = { ...preset?.dataset, ...given };

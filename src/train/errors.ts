@@ -35,6 +35,8 @@ export function describeIssues(error: z.ZodError, describe: Describe = flagOf, p
           return issue.input === undefined ? `${name} is required` : `${name} must be ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}${got}`;
         case 'unrecognized_keys':
           return issue.keys!.map((k) => `${describe([...prefix, ...issue.path.map(String), k])} is not a setting here`).join('; ');
+        case 'invalid_format':
+          return `${name} ${issue.message}${got}`;
         case 'invalid_value':
           return `${name} must be one of ${issue.values!.map(show).join(', ')}${got}`;
         default:

@@ -281,19 +281,22 @@ export function criticHeatmap(run: Run, [x0, x1, y0, y1]: Range, size: number): 
   );
 }
 
-/** Rebuilds a run from its folder: config.json plus the checkpoint's weights and method state. */
-export function loadRun(dir: string): Run {
+/**
+ * Rebuilds a run from its folder: config.json plus the checkpoint's weights and method state, on
+ * config.json's device or `device`.
+ */
+export function loadRun(dir: string, o: { device?: string } = {}): Run {
   const configPath = join(dir, FILES.config);
   if (!existsSync(configPath)) throw new Error(`${dir} is not a run folder: ${FILES.config} is missing`);
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
-  const run = buildRun(config);
+  const run = buildRun({ ...config, device: o.device ?? config.device });
   restoreCheckpoint(run, dir, { log: (s) => console.error(`gantry: ${s}`) });
   return run;
 }
 
 /** `gantry eval`: the final evaluation again, from the checkpoint, with the same sample seed. */
-export function evaluateRun(dir: string): Report | null {
-  const run = loadRun(dir);
+export function evaluateRun(dir: string, o: { device?: string } = {}): Report | null {
+  const run = loadRun(dir, o);
   manualSeed(evalSeed((run.config as RunConfig).seed));
   return run.trainer.evaluate();
 }

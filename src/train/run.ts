@@ -41,13 +41,17 @@ export function finishedResult(dir: string): RunResult {
 
 /**
  * Continues a run folder from its last good checkpoint: weights, optimizer states, EMA, the method's
- * counters and the random generator, so the finished folder equals an uninterrupted run's.
+ * counters and the random generators, so the finished folder equals an uninterrupted run's.
+ * `device` continues on another device than config.json's (this time only; not bit-identical).
  */
-export function resumeDir(dir: string, hooks: RunHooks = {}): RunResult {
+export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: string } = {}): RunResult {
   const configPath = join(dir, FILES.config);
   if (!existsSync(configPath)) throw new Error(`cannot resume ${dir}: it is not a run folder (${FILES.config} is missing)`);
   if (isFinished(dir)) throw new Error(`cannot resume ${dir}: the run finished (${FILES.final} is there); gantry eval ${dir} shows its metrics`);
-  const run = buildRun(JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput);
+  const saved = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
+  const trainedOn = saved.device ?? 'cpu';
+  const run = buildRun({ ...saved, device: o.device ?? trainedOn });
+  if (run.config.device !== trainedOn) hooks.log?.(`continuing on ${run.config.device} a run started on ${trainedOn}: it will not equal an uninterrupted run bit for bit (config.json keeps ${trainedOn})`);
   for (const f of readdirSync(dir).filter((f) => f.includes('.tmp-'))) rmSync(join(dir, f)); // a write cut short
   if (!hasCheckpoint(dir)) {
     // Stopped before its first checkpoint: the same configuration from the start is the same run.

@@ -1,7 +1,8 @@
 // Stop and resume (`gantry train --resume`): a run killed with SIGKILL at random moments and resumed
 // each time, a run stopped with SIGINT or SIGTERM, and one whose last checkpoint is damaged, all end
 // with the same samples and metrics, byte for byte, as the uninterrupted run with the same seed
-// (timing fields aside). Runs the compiled CLI as a user would.
+// (timing fields aside). Runs the compiled CLI as a user would, on GANTRY_TEST_DEVICE (default cpu;
+// scripts/gpu-check.sh runs it on cuda).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,8 @@ const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const root = mkdtempSync(join(tmpdir(), 'gantry-resume-'));
 const env = { ...process.env, GANTRY_THREADS: '1' };
 const STEPS = 1500;
-const trainArgs = (out: string) => ['train', '--method', 'nsgan', '--dataset', 'ring', '--steps', String(STEPS), '--seed', '3', '--checkpoint-every', '50', '--eval-every', '500', '--log-every', '25', '--quiet', '--out', out];
+const DEVICE = process.env.GANTRY_TEST_DEVICE ?? 'cpu';
+const trainArgs = (out: string) => ['train', '--method', 'nsgan', '--dataset', 'ring', '--steps', String(STEPS), '--seed', '3', '--checkpoint-every', '50', '--eval-every', '500', '--log-every', '25', '--device', DEVICE, '--quiet', '--out', out];
 const gantry = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
 
 /** metrics.jsonl without its timing fields. */
