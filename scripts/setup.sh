@@ -18,6 +18,8 @@ need=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # Fonts for the labels of the figures (resvg renders with system fonts).
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+# script(1) gives the tests a terminal, to check that Ctrl-C puts it back (cursor, line wrap).
+command -v script >/dev/null || need+=(bsdutils)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then

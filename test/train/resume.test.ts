@@ -123,6 +123,33 @@ describe('stop and resume', () => {
   });
 });
 
+describe('Ctrl-C on a terminal', () => {
+  it('puts the terminal back (cursor shown, line wrap on) after the progress bar, says how to resume, exits 130', async () => {
+    // script(1) runs gantry on a pseudo-terminal; the Ctrl-C byte goes through the terminal driver,
+    // which sends SIGINT to gantry as a keyboard would.
+    const dir = join(root, 'terminal');
+    const command = [process.execPath, cli, 'train', '--method', 'nsgan', '--steps', '3000', '--eval-every', '0', '--out', dir].map((a) => JSON.stringify(a)).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    let pressed = false;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!pressed && /step [1-9]\d*\//.test(out)) {
+        pressed = true;
+        child.stdin.write('\x03');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, out).toBe(130);
+    const [hideCursor, showCursor, wrapOff, wrapOn] = ['\x1b[?25l', '\x1b[?25h', '\x1b[?7l', '\x1b[?7h'].map((s) => out.lastIndexOf(s));
+    expect(hideCursor).toBeGreaterThanOrEqual(0);
+    expect(showCursor).toBeGreaterThan(hideCursor);
+    expect(wrapOff).toBeGreaterThanOrEqual(0);
+    expect(wrapOn).toBeGreaterThan(wrapOff);
+    expect(out).toContain(`Continue with: gantry train --resume ${dir}`);
+  });
+});
+
 describe('divergence guard', () => {
   it("--on-diverge lower-lr: NaN losses roll back to the last checkpoint, halve the learning rates, say so in metrics.jsonl, and training finishes", () => {
 
