@@ -283,9 +283,9 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
     torch::manual_seed(static_cast<uint64_t>(I(0)));
     if (torch::cuda::is_available()) torch::cuda::manual_seed_all(static_cast<uint64_t>(I(0)));
   });
-  // A device's generator state (uint8; 'cpu', 'cuda:0'): to draw
-  // from a private stream and come back where the global one was (a network initialised from its
-  // own seed), and to checkpoint a run's randomness.
+  // A device's generator state (uint8; 'cpu', 'cuda:0'): to draw from a private stream and come
+  // back where the global one was (a network initialised from its own seed), and to checkpoint a
+  // run's randomness.
   OP(getRngState, generatorOf(DEV(0)).get_state());
   OPV(setRngState, {
     auto gen = generatorOf(DEV(1));

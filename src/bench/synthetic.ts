@@ -19,7 +19,6 @@ export interface SyntheticBenchOptions {
   resume?: boolean;
   /** Where every run's tensors live (cpu, cuda, cuda:N; default cpu). */
   device?: string;
-
   datasets: string[];
   seeds: number;
   steps: number;

@@ -23,7 +23,7 @@ import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
 import { extname, join } from 'node:path';
 import { attachProgress } from './progress.js';
-import { betas, device, int, kv, list, num } from './parsers.js';
+import { benchDevice, betas, device, int, kv, list, num } from './parsers.js';
 import { addEvalImages, parseMetrics } from './eval-images.js';
 import { USER_POINTS_DEFAULTS, trainConfig } from './train-config.js';
 import { kebab } from '../train/errors.js';
@@ -295,7 +295,7 @@ bench
   .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
   .option('--ema <decay>', "every method samples from a weight average of G (e.g. 0.999); off by default", num('--ema'))
-  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
+  .addOption(benchDevice())
   .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
   .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .option('--quick', 'the README main job: collapse and its cure; nsgan and wgan-gp (λ = 10, lr 1e-3) on the ring (1,000 steps) and the 1200-D mixture (600 steps), 2 seeds')
@@ -337,7 +337,7 @@ bench
   .option('--metrics <list>', "image metrics of every run's generator: comma-separated from fid, kid, pr, dc, is, mode, or none", (v: string) => (v === 'none' ? [] : parseMetrics(v)), ['fid', 'kid', 'pr', 'dc', 'is', 'mode'])
   .option('--metric-samples <n>', 'samples per run for those metrics (at most --samples)', int('--metric-samples'), 10000)
   .addOption(new Option('--nets <family>', "networks instead of the preset's (its optimizers, batch and prior stay)").choices(['small-d-quarter', 'small-d-half', 'veegan', 'lens']))
-  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
+  .addOption(benchDevice())
   .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
   .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .option('--json', 'print table.json instead of the markdown table')
@@ -360,7 +360,7 @@ bench
   .option('--runs <n>', 'discriminators trained from scratch per stage (mean ± std)', int('--runs'), 10)
   .option('--seed <n>', 'random seed', int('--seed'), 1)
   .addOption(new Option('--nets <family>', 'network family').choices([...NETWORKS]))
-  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
+  .addOption(benchDevice())
   .option('--out <dir>', 'where gradients.json and gradients.png go', 'bench-results/gradients')
   .action((o) => {
     const stages = list(o.stages).map(Number);
@@ -380,7 +380,7 @@ bench
   .option('--samples <n>', 'samples per MODE score', int('--samples'), 10000)
   .option('--settings <n>', 'only the first n of the 24 settings', int('--settings'))
   .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
-  .option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N", device, 'cpu')
+  .addOption(benchDevice())
   .option('--out <dir>', 'where runs, table.md, table.json and mode-histogram.png go', 'bench-results/mode-grid')
   .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
   .action(async (o) => {

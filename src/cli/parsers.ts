@@ -1,5 +1,5 @@
 // Commander argument parsers shared by the commands: each names its flag and the bad value.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { parseOption } from '../methods/index.js';
 import { DEVICE_PATTERN } from '../torch/index.js';
 
@@ -23,6 +23,8 @@ export const device = (v: string) => {
   if (!DEVICE_PATTERN.test(v)) throw new InvalidArgumentError(`--device must be cpu, cuda or cuda:N, got '${v}'`);
   return v;
 };
+/** Every benchmark's --device: where its runs train and its metrics are computed. */
+export const benchDevice = () => new Option('--device <d>', "where every run's tensors live: cpu, cuda or cuda:N").argParser(device).default('cpu');
 export const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 /** --opt key=value, repeatable: method hyperparameters. */
 export const kv = (v: string, prev: Record<string, number | boolean> = {}) => {
