@@ -21,7 +21,7 @@ import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed, useDevice } from '../torch/index.js';
 import { getPreset } from '../train/presets.js';
 import type { RunResult } from '../train/run.js';
-import { pm } from './synthetic.js';
+import { pm, writeTable } from './synthetic.js';
 
 export interface ImageBenchOptions {
   methods: string[];
@@ -147,15 +147,13 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
   let table = imageTable(cells, real, { ...o, steps, samples });
   if (realMetrics) table += `\n\n${metricsTable(cells, realMetrics, metricN)}`;
   const compact = (r: DigitModeReport | null) => r && { ...r, histogram: undefined, missing_count: r.missing.length, missing: r.missing.length <= 50 ? r.missing : undefined };
-  const rerun = `Rerun one cell exactly (same seed, same thread count): gantry train --config ${join(o.out, 'runs', '<method>', 'seed-<n>', 'config.json')} --out <new folder>`;
-  writeFileSync(join(o.out, 'table.md'), `${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n${rerun}\n`);
   writeFileSync(
     join(o.out, 'table.json'),
     JSON.stringify({ options: { ...o, steps, samples, evalEvery }, wall_seconds: +wall.toFixed(1), real: compact(real), real_metrics: realMetrics, metric_samples: realMetrics ? metricN : undefined, cells: cells.map((c) => ({ method: c.method, runs: c.runs.map((r) => ({ ...r, report: compact(r.report) })) })) }, null, 2) + '\n',
   );
   writeMosaic(cells, o, steps);
   writeTrend(cells, o);
-  log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n${rerun}`);
+  writeTable(o.out, table, { wall, workers: o.workers, cellConfig: join(o.out, 'runs', '<method>', 'seed-<n>', 'config.json') }, log);
   return { cells, real };
 }
 

@@ -14,7 +14,7 @@ import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed, useDevice } from '../torch/index.js';
 import { loadRun } from '../train/run-dir.js';
 import { evalSeed } from '../train/trainer.js';
-import { pm } from './synthetic.js';
+import { pm, writeTable } from './synthetic.js';
 
 /** One hyperparameter setting of the grid: protocol overrides on top of the small-d preset. */
 export interface GridSetting {
@@ -169,7 +169,6 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
     line(Array(labels.length + 2).fill('---')),
     ...rows.map((r, i) => line([i + 1, r.setting, ...labels.map((m) => (typeof r.mode[m] === 'number' ? r.mode[m]!.toFixed(2) : 'failed'))])),
   ].join('\n');
-  writeFileSync(join(o.out, 'table.md'), `${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n`);
   writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, grid: MODE_GRID, metric: key, real, wall_seconds: +wall.toFixed(1), rows }, null, 2) + '\n');
   writeHistogram(join(o.out, 'mode-histogram.png'), {
     title: `${key} over ${settings.length} settings, ${o.steps} iterations`,
@@ -177,6 +176,6 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
     edges,
     series: labels.map((m) => ({ label: m, values: scores(m) })),
   });
-  log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).`);
+  writeTable(o.out, table, { wall, workers: o.workers, cellConfig: join(o.out, 'runs', 'setting-<nn>', '<method>', 'config.json') }, log);
   return { rows, real };
 }

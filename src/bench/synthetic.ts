@@ -41,6 +41,21 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 export const pm = (xs: number[], digits = 1) => (xs.length ? `${mean(xs).toFixed(digits)} ± ${std(xs).toFixed(digits)}` : '—');
 
+/**
+ * A benchmark's table.md, also logged: the table, its wall time, and how to rerun one of its cells
+ * exactly (`cellConfig`, the pattern of a cell's config.json).
+ */
+export function writeTable(out: string, table: string, o: { wall: number; workers: number; cellConfig: string }, log: (s: string) => void): void {
+  const text = [
+    table,
+    '',
+    `Wall time: ${o.wall.toFixed(0)} s with ${o.workers} worker(s).`,
+    `Rerun one cell exactly (same seed, same thread count): gantry train --config ${o.cellConfig} --out <new folder>`,
+  ].join('\n');
+  writeFileSync(join(out, 'table.md'), text + '\n');
+  log(`\n${text}`);
+}
+
 export function summarize(cell: Cell) {
   const ok = cell.runs.filter((r) => r.report);
   const kls = ok.map((r) => r.report!.reverse_kl).filter((v): v is number => v !== null);
@@ -141,11 +156,9 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
   for (const c of cells) c.runs.sort((a, b) => a.seed - b.seed);
   const wall = (performance.now() - t0) / 1000;
   const table = markdownTable(cells, o);
-  const rerun = `Rerun one cell exactly (same seed, same thread count): gantry train --config ${join(o.out, 'runs', '<dataset>', '<method>', 'seed-<n>', 'config.json')} --out <new folder>`;
-  writeFileSync(join(o.out, 'table.md'), table + `\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n${rerun}\n`);
   writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, wall_seconds: +wall.toFixed(1), rows: cells.map(summarize), cells }, null, 2) + '\n');
   writeGrid(cells, o);
-  log(`\n${table}\n\nWall time: ${wall.toFixed(0)} s with ${o.workers} worker(s).\n${rerun}`);
+  writeTable(o.out, table, { wall, workers: o.workers, cellConfig: join(o.out, 'runs', '<dataset>', '<method>', 'seed-<n>', 'config.json') }, log);
   return cells;
 }
 

@@ -2,12 +2,12 @@
 // the shape of a run's config.json, so `--config runs/x/config.json` reruns x). Flags given on the
 // command line win over the file; defaults of flags do not. Inputs that would be silently ignored
 // are refused, and errors name the flag or the file field the user wrote.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { LENS_BASES } from '../methods/index.js';
+import { fileSha256 } from '../data/files.js';
 import type { RunConfigInput } from '../train/config.js';
 import { flagOf, type Describe } from '../train/errors.js';
 
@@ -51,9 +51,6 @@ function merge(a: Obj, b: Obj): Obj {
 }
 
 const drop = (o: Obj) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-
-/** The sha256 of a file: stored with the run, so a later `gantry eval` knows the data changed. */
-export const fileHash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /**
  * The run configuration of `gantry train`'s options: the file's, then the flags given. `o` is
@@ -148,7 +145,7 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
     const path = String(ds.data);
     if (!existsSync(path)) throw new Error(`invalid ${describe(['dataset', 'data'])}: ${path} does not exist`);
     // A new --data gets its hash; a file's own hash stays, so a changed file is caught when loaded.
-    if (given('data') || ds.dataHash === undefined) ds.dataHash = fileHash(path);
+    if (given('data') || ds.dataHash === undefined) ds.dataHash = fileSha256(path); // a later `gantry eval` notices a changed file
   }
   return { config: config as RunConfigInput, describe };
 }

@@ -1,11 +1,15 @@
 // Reading a user's points, mode centres and sigmas: CSV (comma, whitespace or semicolon separated,
 // optional header row) and NumPy .npy (float32/float64, 2-D, C order). Every problem names the file
 // and, for CSV, the line.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Tensor } from '../torch/index.js';
 
 export class DataFileError extends Error {}
+
+/** A file's sha256 (hex): what a run records of its data, and the evaluator of its weights, to notice a change. */
+export const fileSha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 function fail(file: string, why: string, line?: number): never {
   throw new DataFileError(`${file}${line !== undefined ? `, line ${line}` : ''}: ${why}`);

@@ -1,12 +1,10 @@
 // Datasets by name, and a user's own files, resolved into a sampler plus (when modes are known)
 // the target that the mode metrics score against.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { keep, tensor } from '../torch/index.js';
 import type { ModeTarget } from '../metrics/modes.js';
 import { productModes, uniformModes, type DigitLayout } from '../metrics/digits.js';
 import { GaussianMixture, PointSet, grid, highDim, ring, type Sampler } from './mixture.js';
-import { DataFileError, parseSigma, readPoints } from './files.js';
+import { DataFileError, fileSha256, parseSigma, readPoints } from './files.js';
 import { COMPOSITIONAL_DIGIT_WEIGHTS, IMAGE_DATASETS, imageSampler, type ImageDatasetName } from './images.js';
 import type { DataShape } from './shape.js';
 import { readCifar10, readImageFolder } from './user-images.js';
@@ -81,7 +79,7 @@ export function loadDataset(o: DatasetOptions): Dataset {
   }
   if (o.data) {
     if (o.dataHash) {
-      const now = createHash('sha256').update(readFileSync(o.data)).digest('hex');
+      const now = fileSha256(o.data);
       if (now !== o.dataHash) {
         throw new DataFileError(`${o.data} has changed since the run started (sha256 ${o.dataHash.slice(0, 12)}… then, ${now.slice(0, 12)}… now): the run's metrics were measured on the old contents; restore the file or train again`);
       }

@@ -3,12 +3,12 @@
 // It labels each channel of Stacked-MNIST and its 128-d penultimate layer is the feature space of
 // the MNIST-family metrics. Trained here, deterministically from a seed; the weights are committed
 // with their SHA-256, and nothing retrains them behind the user's back.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, Conv2d, Linear, Module } from '../nn/index.js';
 import { F, cat, engineInfo, getDefaultDevice, keep, manualSeed, noGrad, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
 import { packageRoot } from '../torch/native.js';
+import { fileSha256 } from '../data/files.js';
 import { loadFashionMnist, loadMnist, toPixels, type LabelledImages } from '../data/mnist.js';
 
 export class MnistCnn extends Module {
@@ -48,7 +48,6 @@ export interface EvaluatorRecord {
   command: string;
 }
 
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const rebuild = (d: EvaluatorDataset) => `rebuild it with \`gantry evaluator train --dataset ${d}\` (a few minutes on 2 cores), or restore models/ from git`;
 
 const loaded = new Map<string, MnistCnn>();
@@ -60,7 +59,7 @@ export function loadEvaluator(dataset: EvaluatorDataset = 'mnist', dir?: string)
   if (hit) return hit;
   if (!existsSync(weights) || !existsSync(record)) throw new Error(`gantry: the ${dataset} evaluator is missing (${weights}): ${rebuild(dataset)}`);
   const rec = JSON.parse(readFileSync(record, 'utf8')) as EvaluatorRecord;
-  const actual = sha256(weights);
+  const actual = fileSha256(weights);
   if (actual !== rec.sha256) throw new Error(`gantry: ${weights} does not match its recorded hash (sha256 ${actual.slice(0, 12)}…, expected ${rec.sha256.slice(0, 12)}…): ${rebuild(dataset)}`);
   const net = new MnistCnn();
   scope(() => net.loadStateDict(safetensors.loadFile(weights).tensors));
@@ -146,7 +145,7 @@ export function trainEvaluator(o: TrainEvaluatorOptions): EvaluatorRecord {
   renameSync(`${weights}.tmp`, weights);
   const rec: EvaluatorRecord = {
     dataset: o.dataset,
-    sha256: sha256(weights),
+    sha256: fileSha256(weights),
     test_accuracy: +acc.toFixed(4),
     epochs: o.epochs,
     seed: o.seed,

@@ -6,8 +6,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunConfigInput } from '../train/config.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { FILES } from '../train/run-dir.js';
+import { existsSync } from 'node:fs';
+import { FILES, readRunConfig } from '../train/run-dir.js';
 import { finishedResult, isFinished, type RunResult } from '../train/run.js';
 
 /** A benchmark stopped by SIGINT or SIGTERM; its finished runs and checkpoints are kept for --resume. */
@@ -81,12 +81,11 @@ export async function runJobs<J extends Job>(jobs: J[], workers: number, resume:
   const todo: J[] = [];
   const finished: J[] = [];
   for (const job of jobs) {
-    const configPath = join(job.dir, FILES.config);
-    if (!resume || !existsSync(configPath)) {
+    if (!resume || !existsSync(join(job.dir, FILES.config))) {
       todo.push(job);
       continue;
     }
-    const saved = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    const saved = readRunConfig(job.dir);
     for (const k of ['method', 'seed', 'steps'] as const) {
       if (job.config[k] !== undefined && saved[k] !== job.config[k]) {
         throw new Error(`invalid --resume: ${job.dir} holds another run (${k} ${JSON.stringify(saved[k])}, this benchmark asks ${JSON.stringify(job.config[k])}); use the same options or another --out`);

@@ -6,7 +6,7 @@ import type { Run } from '../train/config.js';
 import { resumeDir, trainToDir } from '../train/run.js';
 import type { Job } from './pool.js';
 
-process.once('message', (job: Job & { resume?: boolean }) => {
+process.once('message', (job: Job) => {
   const parent = process.ppid;
   watchSignals(true);
   const stopRequested = () => pendingStop() ?? (process.ppid !== parent ? 'orphaned' : null);

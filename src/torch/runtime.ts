@@ -8,14 +8,13 @@ import { wrap, type Device, type Tensor } from './tensor.js';
 export const manualSeed = (seed: number): void => N.manualSeed(seed);
 /**
  * Stop requests for synchronous loops: while watching, SIGINT and SIGTERM are recorded instead of
- * ending the process (a second one of the same kind still ends it at once), and pendingSignal()
- * says which arrived (2, 15, or 0). Node's own signal handlers cannot run inside a training loop,
+ * ending the process (a second one of the same kind still ends it at once), and pendingStop()
+ * says which arrived. Node's own signal handlers cannot run inside a training loop,
  * which never yields to the event loop.
  */
 export const watchSignals = (on: boolean): void => N.watchSignals(on);
-export const pendingSignal = (): number => N.pendingSignal();
 /** The name of the pending stop request ('SIGINT', 'SIGTERM'), or null. */
-export const pendingStop = (): string | null => ({ 2: 'SIGINT', 15: 'SIGTERM' })[pendingSignal()] ?? null;
+export const pendingStop = (): string | null => ({ 2: 'SIGINT', 15: 'SIGTERM' })[N.pendingSignal()] ?? null;
 /** A generator's state: the CPU's as torch.get_rng_state(), a GPU's as torch.cuda.get_rng_state() (a uint8 tensor). */
 export const getRngState = (device: Device = 'cpu'): Tensor => wrap(N.getRngState(device));
 /** As torch.set_rng_state() (or torch.cuda.set_rng_state): the generator continues from `state`. */
@@ -74,9 +73,9 @@ export function deviceProblem(device: string): string | null {
  * As torch.set_default_device, after checking the device exists here: every tensor a run creates
  * (networks, optimizer states, data, noise, metrics) goes there unless told otherwise.
  */
-export function useDevice(device: string): Device {
+export function useDevice(device: string, name = '--device'): Device {
   const problem = deviceProblem(device);
-  if (problem) throw new Error(`invalid --device: ${problem}`);
+  if (problem) throw new Error(`invalid ${name}: ${problem}`);
   setDefaultDevice(device as Device);
   return device as Device;
 }

@@ -7,7 +7,7 @@ import { getMethod, ProtocolOverridesSchema, ProtocolSchema, type Method } from 
 import { Trainer } from './trainer.js';
 import { getPreset } from './presets.js';
 import { describeIssues, flagOf, type Describe } from './errors.js';
-import { DEVICE_PATTERN, deviceProblem, getNumThreads, manualSeed, setDefaultDevice, setNumThreads, type Device } from '../torch/index.js';
+import { DEVICE_PATTERN, getNumThreads, manualSeed, setNumThreads, useDevice } from '../torch/index.js';
 
 export const RunConfigSchema = z
   .object({
@@ -95,10 +95,8 @@ export function buildRun(input: RunConfigInput, describe: Describe = flagOf): Ru
   }
   const preset = config.preset ? getPreset(config.preset) : undefined;
   if (config.threads !== undefined) setNumThreads(config.threads);
-  const deviceError = deviceProblem(config.device);
-  if (deviceError) throw new Error(`invalid ${describe(['device'])}: ${deviceError}`);
   // Networks, optimizer states, data, noise and metrics: every tensor of the run goes there.
-  setDefaultDevice(config.device as Device);
+  useDevice(config.device, describe(['device']));
   manualSeed(config.seed);
   const given = Object.fromEntries(Object.entries(config.dataset).filter(([, v]) => v !== undefined));
   const dataset = { ...preset?.dataset, ...given };

@@ -281,14 +281,19 @@ export function criticHeatmap(run: Run, [x0, x1, y0, y1]: Range, size: number): 
   );
 }
 
+/** A run folder's config.json (an error naming the folder when it is not one). */
+export function readRunConfig(dir: string): RunConfigInput {
+  const configPath = join(dir, FILES.config);
+  if (!existsSync(configPath)) throw new Error(`${dir} is not a run folder: ${FILES.config} is missing`);
+  return JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
+}
+
 /**
  * Rebuilds a run from its folder: config.json plus the checkpoint's weights and method state, on
  * config.json's device or `device`.
  */
 export function loadRun(dir: string, o: { device?: string } = {}): Run {
-  const configPath = join(dir, FILES.config);
-  if (!existsSync(configPath)) throw new Error(`${dir} is not a run folder: ${FILES.config} is missing`);
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
+  const config = readRunConfig(dir);
   const run = buildRun({ ...config, device: o.device ?? config.device });
   restoreCheckpoint(run, dir, { log: (s) => console.error(`gantry: ${s}`) });
   return run;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRun, type Run, type RunConfigInput } from './config.js';
 import type { Describe } from './errors.js';
-import { FILES, finishRun, hasCheckpoint, recordRun, restoreCheckpoint, rollBack, type ResumePoint } from './run-dir.js';
+import { FILES, finishRun, hasCheckpoint, readRunConfig, recordRun, restoreCheckpoint, rollBack, type ResumePoint } from './run-dir.js';
 import type { Report } from '../metrics/report.js';
 
 export interface RunResult {
@@ -45,10 +45,8 @@ export function finishedResult(dir: string): RunResult {
  * `device` continues on another device than config.json's (this time only; not bit-identical).
  */
 export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: string } = {}): RunResult {
-  const configPath = join(dir, FILES.config);
-  if (!existsSync(configPath)) throw new Error(`cannot resume ${dir}: it is not a run folder (${FILES.config} is missing)`);
+  const saved = readRunConfig(dir);
   if (isFinished(dir)) throw new Error(`cannot resume ${dir}: the run finished (${FILES.final} is there); gantry eval ${dir} shows its metrics`);
-  const saved = JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
   const trainedOn = saved.device ?? 'cpu';
   const run = buildRun({ ...saved, device: o.device ?? trainedOn });
   if (run.config.device !== trainedOn) hooks.log?.(`continuing on ${run.config.device} a run started on ${trainedOn}: it will not equal an uninterrupted run bit for bit (config.json keeps ${trainedOn})`);

@@ -34,7 +34,6 @@ export interface LoopOptions {
   onDiverge?: (step: number, losses: Losses) => number | null;
 }
 
-
 export interface TrainerEvents {
   step: [{ step: number; steps: number; losses: Losses }];
   eval: [{ step: number; report: Report | null }];
