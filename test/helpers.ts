@@ -37,3 +37,16 @@ export function gradcheck(fn: (xs: Tensor[]) => Tensor, inputs: Tensor[]): numbe
 }
 
 export const f64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
+
+/**
+ * Numbers recorded on another machine: |got − want| ≤ atol + rtol·|want| for every key, as
+ * numpy.isclose. Floats differ in the last bits between CPUs (Intel Xeon vs AMD EPYC Zen 4's
+ * AVX-512 kernels) and between thread counts; exact equality only holds within one machine.
+ */
+export function expectClose(got: Record<string, number>, want: Record<string, number>, { rtol, atol }: { rtol: number; atol: number }): void {
+  const off = Object.keys(want).filter((k) => !(Math.abs(got[k] - want[k]) <= atol + rtol * Math.abs(want[k])));
+  if (off.length) {
+    const lines = off.map((k) => `${k}: got ${got[k]}, want ${want[k]} (|Δ| ${Math.abs(got[k] - want[k]).toExponential(2)} > ${(atol + rtol * Math.abs(want[k])).toExponential(2)})`);
+    throw new Error(`outside rtol ${rtol}, atol ${atol}:\n  ${lines.join('\n  ')}`);
+  }
+}
