@@ -1,4 +1,4 @@
-// Serves one gantry workload over stdin/stdout, with the same protocol as bench/reference/engine.py.
+// Serves one gantry workload over stdin/stdout, with the same protocol as perf/reference/engine.py.
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { cuda, getNumThreads, manualSeed, engineInfo, useDevice } from '../src/torch/index.js';

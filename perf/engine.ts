@@ -1,4 +1,4 @@
-// `npm run bench:engine`: each docs/ENGINE.md workload in gantry and in PyTorch (bench/reference/engine.py),
+// `npm run perf:engine`: each docs/ENGINE.md workload in gantry and in PyTorch (perf/reference/engine.py),
 // as two long-lived processes whose repetitions interleave, so machine drift hits both alike.
 // Prints one JSON line per workload: ratio = gantry_ms / torch_ms (medians), and ratio_paired, the
 // median (and quartiles) of the ratios of repetitions that ran back to back.
@@ -39,10 +39,10 @@ class Worker {
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1) + 0.5)];
 const median = (xs: number[]) => quantile(xs, 0.5);
 
-async function bench(workload: WorkloadName, reps: number, threads: number, python: string, device: string, steps: number = STEPS_PER_REP[workload]) {
+async function measure(workload: WorkloadName, reps: number, threads: number, python: string, device: string, steps: number = STEPS_PER_REP[workload]) {
   const env = { ...process.env, GANTRY_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
   const g = new Worker(spawn(process.execPath, [join(here, 'engine-worker.js'), workload, String(steps), device], { env }), `gantry ${workload}`);
-  const t = new Worker(spawn(python, [join(root, 'bench', 'reference', 'engine.py'), workload, String(threads), String(steps), device], { env }), `torch ${workload}`);
+  const t = new Worker(spawn(python, [join(root, 'perf', 'reference', 'engine.py'), workload, String(threads), String(steps), device], { env }), `torch ${workload}`);
   const [gi, ti] = [await g.read(), await t.read()];
   const gms: number[] = [];
   const tms: number[] = [];
@@ -77,7 +77,7 @@ async function bench(workload: WorkloadName, reps: number, threads: number, pyth
   };
 }
 
-const program = new Command('bench:engine')
+const program = new Command('perf:engine')
   .description('docs/ENGINE.md workloads, gantry vs PyTorch, interleaved; one JSON line per workload')
   .option('--workloads <list>', 'comma-separated', 'w1a,w1b,w2a,w2b,w3,w4')
   .option('--reps <n>', 'repetitions per side (median reported)', positiveInt('--reps'), 15)
@@ -91,8 +91,8 @@ const names = o.workloads.split(',');
 const unknown = names.filter((w) => !isWorkload(w));
 if (unknown.length) program.error(`unknown workload(s) ${unknown.join(', ')}: use some of ${Object.keys(STEPS_PER_REP).join(', ')}`);
 try {
-  for (const w of names.filter(isWorkload)) console.log(JSON.stringify(await bench(w, o.reps, o.threads, o.python, o.device, o.steps)));
+  for (const w of names.filter(isWorkload)) console.log(JSON.stringify(await measure(w, o.reps, o.threads, o.python, o.device, o.steps)));
 } catch (e) {
-  console.error(`bench:engine: ${(e as Error).message}`);
+  console.error(`perf:engine: ${(e as Error).message}`);
   process.exit(1);
 }

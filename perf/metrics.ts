@@ -1,6 +1,6 @@
-// `npm run bench:metrics`: FID, precision/recall and density/coverage on 10,000 vs 10,000 feature
+// `npm run perf:metrics`: FID, precision/recall and density/coverage on 10,000 vs 10,000 feature
 // vectors (the MNIST-CNN features of MNIST training vs test digits, and of Stacked-MNIST training
-// vs test triples, 384-d), in gantry and in a NumPy/SciPy reference (bench/reference/metrics.py)
+// vs test triples, 384-d), in gantry and in a NumPy/SciPy reference (perf/reference/metrics.py)
 // on the same features, saved to .npy files. One JSON line per metric and feature set: both values,
 // their relative difference, both median times and ratio = gantry_ms / numpy_ms.
 // Then the real-data sanity figures of the image metrics (skip with --no-sanity): FID-MNIST-CNN of
@@ -27,7 +27,7 @@ import { cat, keep, manualSeed, rand, randint, scope, setNumThreads, type Tensor
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-const program = new Command('bench:metrics')
+const program = new Command('perf:metrics')
   .description('FID, precision/recall, density/coverage: gantry vs NumPy/SciPy on the same features; then the sanity figures')
   .option('--n <n>', 'feature vectors per set', positiveInt('--n'), 10000)
   .option('--reps <n>', 'timed repetitions per side (median reported), after one warm-up', positiveInt('--reps'), 3)
@@ -54,7 +54,7 @@ function timed<T>(fn: () => T, reps: number): { value: T; ms: number } {
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
 const line = (x: Record<string, unknown>) => console.log(JSON.stringify(x));
 
-const dir = mkdtempSync(join(tmpdir(), 'gantry-bench-metrics-'));
+const dir = mkdtempSync(join(tmpdir(), 'gantry-perf-metrics-'));
 try {
   for (const set of String(o.features).split(',') as ImageDatasetName[]) {
     manualSeed(0);
@@ -73,7 +73,7 @@ try {
     };
     const env = { ...process.env, OMP_NUM_THREADS: String(o.threads), OPENBLAS_NUM_THREADS: String(o.threads) };
     // NumPy's one warm-up is its first repetition; it reports the median of reps + 1.
-    const py = spawnSync(o.python, [join(root, 'bench', 'reference', 'metrics.py'), realPath, fakePath, String(o.reps + 1)], { env, encoding: 'utf8' });
+    const py = spawnSync(o.python, [join(root, 'perf', 'reference', 'metrics.py'), realPath, fakePath, String(o.reps + 1)], { env, encoding: 'utf8' });
     if (py.status !== 0) throw new Error(`the NumPy/SciPy reference failed (${o.python}): ${py.stderr.trim().split('\n').slice(-2).join(' ')}; install python3-scipy (bash scripts/setup.sh)`);
     const ref = JSON.parse(py.stdout) as Record<string, { value: number | Record<string, number>; ms: number }> & { numpy: string; scipy: string };
     const values = (k: 'fid' | 'pr' | 'dc') => {

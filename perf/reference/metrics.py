@@ -1,4 +1,4 @@
-"""NumPy/SciPy reference for `npm run bench:metrics` (Debian's python3-numpy and python3-scipy).
+"""NumPy/SciPy reference for `npm run perf:metrics` (Debian's python3-numpy and python3-scipy).
 
 usage: metrics.py REAL.npy FAKE.npy REPS
 

@@ -12,8 +12,7 @@ import type { DigitModeReport } from '../metrics/digits.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { imageMetrics, type ImageMetric } from '../metrics/image-metrics.js';
 import type { ImageDatasetName } from '../data/images.js';
-import { loadRun } from '../train/run-dir.js';
-import { evalSeed } from '../train/trainer.js';
+import { sampleRun } from '../train/load.js';
 import { writeCharts, type Series } from '../report/chart.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import type { Panel } from '../report/raster.js';
@@ -21,7 +20,7 @@ import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed, useDevice } from '../torch/index.js';
 import { getPreset } from '../train/presets.js';
 import type { RunResult } from '../train/run.js';
-import { pm, writeTable } from './synthetic.js';
+import { meanStd, row, writeTable } from '../report/table.js';
 
 export interface ImageBenchOptions {
   methods: string[];
@@ -62,11 +61,10 @@ export interface ImageCell {
   runs: RunRow[];
 }
 
-const stat = (rows: RunRow[], f: (r: DigitModeReport) => number, digits = 1) => pm(rows.filter((r) => r.report).map((r) => f(r.report!)), digits);
+const stat = (rows: RunRow[], f: (r: DigitModeReport) => number, digits = 1) => meanStd(rows.filter((r) => r.report).map((r) => f(r.report!)), digits);
 
 export function imageTable(cells: ImageCell[], real: DigitModeReport | null, o: ImageBenchOptions & { steps: number; samples: number }): string {
   const head = ['method', `modes (max ${real?.modes_max ?? 1000})`, 'KL', `modes, confident ≥ ${real?.confidence ?? 0.99}`, 'confident samples', 'modes with ≥ 2 samples', 'steps/s'];
-  const line = (r: (string | number)[]) => `| ${r.join(' | ')} |`;
   const rows = cells.map((c) => {
     const failed = c.runs.filter((r) => !r.report).length;
     const ok = c.runs.filter((r) => r.report);
@@ -85,9 +83,9 @@ export function imageTable(cells: ImageCell[], real: DigitModeReport | null, o: 
     `${o.dataset}, preset ${o.preset}${o.nets ? ` with the ${o.nets} networks` : ''}: ${o.steps.toLocaleString('en')} generator iterations per run (the preset's published budget is ${getPreset(o.preset).steps.toLocaleString('en')}), ` +
       `mean ± std over ${o.seeds} seed${o.seeds > 1 ? 's' : ''}; ${o.samples.toLocaleString('en')} samples counted per run by the committed MNIST classifier.`,
     '',
-    line(head),
-    line(head.map(() => '---')),
-    ...rows.map(line),
+    row(head),
+    row(head.map(() => '---')),
+    ...rows.map(row),
   ].join('\n');
 }
 
@@ -174,17 +172,13 @@ function scoreRuns(
     dataset,
     done.map((j) => ({
       label: `${j.cell.method} seed ${j.seed}`,
-      images: () => {
-        const run = loadRun(j.dir);
-        manualSeed(evalSeed(j.seed));
-        return run.method.sample(n);
-      },
+      images: () => sampleRun(j.dir, n),
     })),
     { metrics: metrics.filter((m) => m !== 'modes' && m !== 'ivom' && m !== 'noisy-d'), n },
   );
   done.forEach((j, i) => {
-    const row = j.cell.runs.find((r) => r.seed === j.seed)!;
-    row.metrics = result.rows[i].values;
+    const entry = j.cell.runs.find((r) => r.seed === j.seed)!;
+    entry.metrics = result.rows[i].values;
   });
   return result.rows[result.rows.length - 1].values;
 }
@@ -193,15 +187,14 @@ function scoreRuns(
 export function metricsTable(cells: ImageCell[], real: Record<string, number>, n: number): string {
   const cols = Object.keys(real).filter((c) => !c.endsWith(' std'));
   const digits = (c: string) => (/^(FID|KID)/.test(c) ? 1 : /^(IS|MODE)/.test(c) ? 2 : 3);
-  const line = (r: (string | number)[]) => `| ${r.join(' | ')} |`;
-  const rows = cells.map((c) => [c.method, ...cols.map((k) => pm(c.runs.filter((r) => r.metrics?.[k] !== undefined).map((r) => r.metrics![k]), digits(k)))]);
+  const rows = cells.map((c) => [c.method, ...cols.map((k) => meanStd(c.runs.filter((r) => r.metrics?.[k] !== undefined).map((r) => r.metrics![k]), digits(k)))]);
   rows.push(['**real data** (held-out test digits)', ...cols.map((k) => real[k].toFixed(digits(k)))]);
   return [
     `Image metrics on ${n.toLocaleString('en')} samples per run against ${n.toLocaleString('en')} training images (the classifier's features; mean ± std over seeds):`,
     '',
-    line(['method', ...cols]),
-    line(['---', ...cols.map(() => '---')]),
-    ...rows.map(line),
+    row(['method', ...cols]),
+    row(['---', ...cols.map(() => '---')]),
+    ...rows.map(row),
   ].join('\n');
 }
 

@@ -11,10 +11,9 @@ import { expandVariants } from '../methods/index.js';
 import { imageMetrics } from '../metrics/image-metrics.js';
 import { histogram, writeHistogram } from '../report/chart.js';
 import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
-import { manualSeed, useDevice } from '../torch/index.js';
-import { loadRun } from '../train/run-dir.js';
-import { evalSeed } from '../train/trainer.js';
-import { pm, writeTable } from './synthetic.js';
+import { useDevice } from '../torch/index.js';
+import { sampleRun } from '../train/load.js';
+import { meanStd, row, writeTable } from '../report/table.js';
 
 /** One hyperparameter setting of the grid: protocol overrides on top of the small-d preset. */
 export interface GridSetting {
@@ -102,16 +101,16 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
   const t0 = performance.now();
   const stopped = await runJobs(jobs, o.workers, o.resume ?? false, (job, result) => {
     done++;
-    const row = rows[job.setting];
+    const setting = rows[job.setting];
     if (result instanceof Error) {
-      row.mode[job.method] = null;
-      row.modes[job.method] = null;
+      setting.mode[job.method] = null;
+      setting.modes[job.method] = null;
       log(`[${done}/${jobs.length}] setting ${job.setting + 1}, ${job.method}: FAILED: ${result.message}`);
       return;
     }
-    row.modes[job.method] = (result.report as { modes: number } | null)?.modes ?? null;
+    setting.modes[job.method] = (result.report as { modes: number } | null)?.modes ?? null;
     ok.push(job);
-    log(`[${done}/${jobs.length}] setting ${job.setting + 1} (${settings[job.setting].label}), ${job.method}: ${row.modes[job.method]} digit modes, ${result.stepsPerSecond.toFixed(1)} steps/s`);
+    log(`[${done}/${jobs.length}] setting ${job.setting + 1} (${settings[job.setting].label}), ${job.method}: ${setting.modes[job.method]} digit modes, ${result.stepsPerSecond.toFixed(1)} steps/s`);
   });
   if (stopped) throw new BenchStopped(stopped);
   log(`MODE scores on ${o.samples.toLocaleString('en')} samples of each of ${ok.length} runs…`);
@@ -119,11 +118,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
     o.dataset,
     ok.map((j) => ({
       label: `${j.method} ${j.setting}`,
-      images: () => {
-        const run = loadRun(j.dir);
-        manualSeed(evalSeed(o.seed));
-        return run.method.sample(o.samples);
-      },
+      images: () => sampleRun(j.dir, o.samples),
     })),
     { metrics: ['mode'], n: o.samples },
   );
@@ -135,19 +130,18 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
   const labels = variants.map((v) => v.label);
   const scores = (m: string) => rows.map((r) => r.mode[m]).filter((v): v is number => v !== null && v !== undefined);
   const edges = Array.from({ length: 11 }, (_, i) => i);
-  const line = (r: (string | number)[]) => `| ${r.join(' | ')} |`;
   const table = [
     `${key} over ${settings.length} settings (${o.dataset}, ${o.steps.toLocaleString('en')} generator iterations each, seed ${o.seed} for every run, ${o.samples.toLocaleString('en')} samples per score; real data ${real.toFixed(2)}).`,
     `Grid: learning rate (G and D) ${MODE_GRID.lr.join(', ')} × Adam β1 ${MODE_GRID.beta1.join(', ')} (β2 0.999) × networks ${MODE_GRID.nets.join(', ')} × batch ${MODE_GRID.batchSize.join(', ')}; z 256 ~ N(0, 1).`,
     '',
-    line(['method', 'MODE (mean ± std over settings)', 'median', 'min', 'max', 'settings ≥ 8', 'settings < 3', 'digit modes (mean)']),
-    line(Array(8).fill('---')),
+    row(['method', 'MODE (mean ± std over settings)', 'median', 'min', 'max', 'settings ≥ 8', 'settings < 3', 'digit modes (mean)']),
+    row(Array(8).fill('---')),
     ...labels.map((m) => {
       const s = scores(m).sort((a, b) => a - b);
       const modes = rows.map((r) => r.modes[m]).filter((v): v is number => typeof v === 'number');
-      return line([
+      return row([
         m + (s.length < rows.length ? ` (${rows.length - s.length} failed)` : ''),
-        pm(s, 2),
+        meanStd(s, 2),
         s.length ? s[Math.floor(s.length / 2)].toFixed(2) : '—',
         s.length ? s[0].toFixed(2) : '—',
         s.length ? s[s.length - 1].toFixed(2) : '—',
@@ -159,15 +153,15 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
     '',
     `Histogram (${key}, bins of 1):`,
     '',
-    line(['method', ...edges.slice(0, -1).map((e) => `${e}–${e + 1}`)]),
-    line(Array(edges.length).fill('---')),
-    ...labels.map((m) => line([m, ...histogram(scores(m), edges)])),
+    row(['method', ...edges.slice(0, -1).map((e) => `${e}–${e + 1}`)]),
+    row(Array(edges.length).fill('---')),
+    ...labels.map((m) => row([m, ...histogram(scores(m), edges)])),
     '',
     'Per setting:',
     '',
-    line(['#', 'setting', ...labels]),
-    line(Array(labels.length + 2).fill('---')),
-    ...rows.map((r, i) => line([i + 1, r.setting, ...labels.map((m) => (typeof r.mode[m] === 'number' ? r.mode[m]!.toFixed(2) : 'failed'))])),
+    row(['#', 'setting', ...labels]),
+    row(Array(labels.length + 2).fill('---')),
+    ...rows.map((r, i) => row([i + 1, r.setting, ...labels.map((m) => (typeof r.mode[m] === 'number' ? r.mode[m]!.toFixed(2) : 'failed'))])),
   ].join('\n');
   writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, grid: MODE_GRID, metric: key, real, wall_seconds: +wall.toFixed(1), rows }, null, 2) + '\n');
   writeHistogram(join(o.out, 'mode-histogram.png'), {

@@ -8,6 +8,7 @@ import { expandVariants } from '../methods/index.js';
 import type { ModeReport } from '../metrics/modes.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
+import { mean, meanStd, row, std, writeTable } from '../report/table.js';
 import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed, scope, useDevice } from '../torch/index.js';
 import type { RunResult } from '../train/run.js';
@@ -35,25 +36,6 @@ export interface Cell {
   method: string;
   dataset: string;
   runs: { seed: number; report: ModeReport | null; seconds: number; stepsPerSecond: number; error?: string }[];
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
-export const pm = (xs: number[], digits = 1) => (xs.length ? `${mean(xs).toFixed(digits)} ± ${std(xs).toFixed(digits)}` : '—');
-
-/**
- * A benchmark's table.md, also logged: the table, its wall time, and how to rerun one of its cells
- * exactly (`cellConfig`, the pattern of a cell's config.json).
- */
-export function writeTable(out: string, table: string, o: { wall: number; workers: number; cellConfig: string }, log: (s: string) => void): void {
-  const text = [
-    table,
-    '',
-    `Wall time: ${o.wall.toFixed(0)} s with ${o.workers} worker(s).`,
-    `Rerun one cell exactly (same seed, same thread count): gantry train --config ${o.cellConfig} --out <new folder>`,
-  ].join('\n');
-  writeFileSync(join(out, 'table.md'), text + '\n');
-  log(`\n${text}`);
 }
 
 export function summarize(cell: Cell) {
@@ -95,23 +77,22 @@ export function markdownTable(cells: Cell[], o: SyntheticBenchOptions): string {
       const kls = ok.map((r) => r.report!.reverse_kl).filter((v): v is number => v !== null);
       const failed = c.runs.length - ok.length;
       return [
-        pm(ok.map((r) => r.report!.modes)) + (failed ? ` (${failed} failed)` : ''),
-        pm(ok.map((r) => 100 * r.report!.high_quality)),
-        kls.length ? pm(kls, 2) + (kls.length < ok.length ? ` (${ok.length - kls.length} with no HQ)` : '') : 'n/a',
+        meanStd(ok.map((r) => r.report!.modes)) + (failed ? ` (${failed} failed)` : ''),
+        meanStd(ok.map((r) => 100 * r.report!.high_quality)),
+        kls.length ? meanStd(kls, 2) + (kls.length < ok.length ? ` (${ok.length - kls.length} with no HQ)` : '') : 'n/a',
       ];
     });
     return [m, ...cols, sps.length ? mean(sps).toFixed(0) : '—'];
   });
-  const line = (r: string[]) => `| ${r.join(' | ')} |`;
   const seedsNote = `${o.seeds} seed${o.seeds > 1 ? 's' : ''}`;
   const steps = datasets.map((d) => `${d}: ${o.stepsFor?.[d] ?? o.steps}`).join(', ') + (o.protocol && Object.keys(o.protocol).length ? `; protocol overrides ${JSON.stringify(o.protocol)}` : '');
   return [
     `Synthetic mode-collapse benchmark (pinned protocol, docs/PROTOCOLS.md). mean ± std over ${seedsNote}; steps ${steps}; ` +
       `${cells[0]?.runs.find((r) => r.report)?.report?.n ?? '?'} generated samples per evaluation.`,
     '',
-    line(head),
-    line(head.map(() => '---')),
-    ...rows.map(line),
+    row(head),
+    row(head.map(() => '---')),
+    ...rows.map(row),
   ].join('\n');
 }
 

@@ -11,7 +11,7 @@ import { familyFor, NETWORKS } from '../nets/index.js';
 import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
 import { manualSeed, useDevice } from '../torch/index.js';
-import { loadRun } from '../train/run-dir.js';
+import { loadRun } from '../train/load.js';
 import { device, int, num } from './parsers.js';
 
 export const DEFAULT_IMAGE_METRICS: ImageMetric[] = ['modes', 'fid', 'kid', 'pr', 'dc', 'is', 'mode'];

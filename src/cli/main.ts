@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { DATASETS, DataFileError, MIXTURES, loadDataset, readPoints, parseSigma } from '../data/index.js';
+import { DATASETS, DataFileError, MIXTURES, loadDataset, loadFashionMnist, loadMnist, readPoints, parseSigma } from '../data/index.js';
 import { LENS_BASES, METHODS } from '../methods/index.js';
 import { NETWORKS } from '../nets/index.js';
 import { modeMetrics } from '../metrics/modes.js';
@@ -17,7 +17,8 @@ import { engineInfo, keep, manualSeed, scope, tensor, useDevice, watchSignals } 
 import { resumeDir, trainToDir, type RunHooks, type RunResult } from '../train/run.js';
 import { evaluatorPaths, trainEvaluator } from '../evaluator/mnist-cnn.js';
 import { PRESETS } from '../train/presets.js';
-import { FILES, evaluateRun, loadRun, writeSamplesCsv } from '../train/run-dir.js';
+import { evaluateRun, loadRun } from '../train/load.js';
+import { FILES, writeSamplesCsv } from '../train/run-files.js';
 import { writeNpy } from '../data/files.js';
 import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
@@ -280,7 +281,8 @@ evaluator
   .option('--out <dir>', 'folder for the weights and record (default: the package models/ folder)')
   .action((o) => {
     if (o.epochs < 1 || o.batchSize < 1) throw new Error('invalid options: --epochs and --batch-size must be at least 1');
-    const rec = trainEvaluator({ dataset: o.dataset, epochs: o.epochs, seed: o.seed, batchSize: o.batchSize, dir: o.out, log: (s) => console.log(s) });
+    const load = o.dataset === 'mnist' ? loadMnist : loadFashionMnist;
+    const rec = trainEvaluator({ dataset: o.dataset, train: load('train'), test: load('test'), epochs: o.epochs, seed: o.seed, batchSize: o.batchSize, dir: o.out, log: (s) => console.log(s) });
     console.log(`${o.dataset} evaluator: ${(100 * rec.test_accuracy).toFixed(2)}% test accuracy, sha256 ${rec.sha256}, ${rec.seconds} s; wrote ${evaluatorPaths(o.dataset, o.out).weights}`);
   });
 

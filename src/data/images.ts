@@ -6,9 +6,8 @@
 //   color-mnist               Stacked-MNIST at 32×32 (the lens paper's Color MNIST);
 //   compositional-mnist       three digits side by side (28×84) drawn with unequal probabilities,
 //                             digit d ∝ d + 1 (our pinned choice; the paper does not list its own).
-import { keep, multinomial, noGrad, randint, rand, stack, tensor, cat, type Tensor } from '../torch/index.js';
+import { keep, mulberry32, multinomial, noGrad, randint, rand, stack, tensor, cat, type Tensor } from '../torch/index.js';
 import type { Sampler } from './mixture.js';
-import { mulberry32 } from './mixture.js';
 import { loadFashionMnist, loadMnist, toPixels, type LabelledImages, type Split } from './mnist.js';
 import { image, type DataShape } from './shape.js';
 

@@ -1,11 +1,10 @@
 // Datasets by name, and a user's own files, resolved into a sampler plus (when modes are known)
 // the target that the mode metrics score against.
 import { keep, tensor } from '../torch/index.js';
-import type { ModeTarget } from '../metrics/modes.js';
-import { productModes, uniformModes, type DigitLayout } from '../metrics/digits.js';
+import { digitModesOf, targetOf, type DigitModes, type ModeTarget } from './modes.js';
 import { GaussianMixture, PointSet, grid, highDim, ring, type Sampler } from './mixture.js';
 import { DataFileError, fileSha256, parseSigma, readPoints } from './files.js';
-import { COMPOSITIONAL_DIGIT_WEIGHTS, IMAGE_DATASETS, imageSampler, type ImageDatasetName } from './images.js';
+import { IMAGE_DATASETS, imageSampler, type ImageDatasetName } from './images.js';
 import type { DataShape } from './shape.js';
 import { readCifar10, readImageFolder } from './user-images.js';
 
@@ -15,6 +14,7 @@ export * from './shape.js';
 export * from './images.js';
 export * from './mnist.js';
 export * from './user-images.js';
+export * from './modes.js';
 
 export const MIXTURES = ['ring', 'grid', 'highdim'] as const;
 export const DATASETS = [...MIXTURES, ...IMAGE_DATASETS] as const;
@@ -59,13 +59,9 @@ export interface Dataset {
    * distribution over mode ids (uniform for Stacked-MNIST, the pinned digit weights for
    * compositional MNIST). Absent for images without digit modes (Fashion-MNIST).
    */
-  digits?: { layout: DigitLayout; q: number[] };
+  digits?: DigitModes;
   /** Real images the generator never saw (test-set digits), for the real-data row of image tables. */
   heldOut?: () => Sampler;
-}
-
-export function targetOf(m: GaussianMixture): ModeTarget {
-  return { means: m.means, sigmas: m.sigmas, threshold: m.threshold, weights: m.weights };
 }
 
 export function loadDataset(o: DatasetOptions): Dataset {
@@ -109,17 +105,6 @@ export function loadDataset(o: DatasetOptions): Dataset {
   else if (name === 'highdim') m = highDim({ sigma: o.mixtureSigma, threshold: o.threshold });
   else throw new Error(`unknown dataset '${name}': use ${DATASETS.join(', ')}, or --data points.csv`);
   return { name, sampler: m, shape: m.shape, target: targetOf(m) };
-}
-
-/** How the counting classifier reads a dataset's modes (none for Fashion-MNIST): layout and mode distribution. */
-export function digitModesOf(name: ImageDatasetName): Dataset['digits'] {
-  return name === 'stacked-mnist' || name === 'color-mnist'
-    ? { layout: 'channels', q: uniformModes(3) }
-    : name === 'compositional-mnist'
-      ? { layout: 'side-by-side', q: productModes(COMPOSITIONAL_DIGIT_WEIGHTS) }
-      : name === 'mnist'
-        ? { layout: 'single', q: uniformModes(1) }
-        : undefined;
 }
 
 function loadImageDataset(name: ImageDatasetName, o: DatasetOptions): Dataset {

@@ -1,6 +1,6 @@
 // Gaussian mixtures with known modes: the synthetic benchmarks of docs/PROTOCOLS.md, and any mixture a
 // user brings (their means and sigmas). Sampling is seeded through torch.manualSeed.
-import { keep, randint, randn, multinomial, tensor, type Tensor } from '../torch/index.js';
+import { gaussian, keep, mulberry32, randint, randn, multinomial, tensor, type Tensor } from '../torch/index.js';
 import { points, type DataShape } from './shape.js';
 
 export interface Sampler {
@@ -98,21 +98,6 @@ export function grid(o: { side?: number; spacing?: number; sigma?: number; thres
   const means: number[][] = [];
   for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) means.push([i * spacing - offset, j * spacing - offset]);
   return new GaussianMixture({ name: 'grid', means, sigma: o.sigma ?? 0.05, threshold: o.threshold ?? 3 });
-}
-
-/** A small seeded PRNG (mulberry32) so the 1200-D means do not depend on torch's generator state. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gaussian(rng: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
 
 /**

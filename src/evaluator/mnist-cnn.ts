@@ -6,10 +6,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, Conv2d, Linear, Module } from '../nn/index.js';
-import { F, cat, engineInfo, getDefaultDevice, keep, manualSeed, noGrad, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
-import { packageRoot } from '../torch/native.js';
+import { F, cat, engineInfo, getDefaultDevice, keep, manualSeed, noGrad, packageRoot, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
 import { fileSha256 } from '../data/files.js';
-import { loadFashionMnist, loadMnist, toPixels, type LabelledImages } from '../data/mnist.js';
+import { toPixels, type LabelledImages } from '../data/mnist.js';
 
 export class MnistCnn extends Module {
   readonly conv1 = this.registerModule('conv1', new Conv2d(1, 32, 3));
@@ -95,6 +94,9 @@ function shift(x: Tensor, s: number): Tensor {
 
 export interface TrainEvaluatorOptions {
   dataset: EvaluatorDataset;
+  /** The labelled images it learns from, and the held-out ones its accuracy is measured on. */
+  train: LabelledImages;
+  test: LabelledImages;
   epochs: number;
   seed: number;
   batchSize: number;
@@ -112,8 +114,7 @@ export interface TrainEvaluatorOptions {
 export function trainEvaluator(o: TrainEvaluatorOptions): EvaluatorRecord {
   const t0 = performance.now();
   manualSeed(o.seed);
-  const train = o.dataset === 'mnist' ? loadMnist('train') : loadFashionMnist('train');
-  const test = o.dataset === 'mnist' ? loadMnist('test') : loadFashionMnist('test');
+  const { train, test } = o;
   const net = new MnistCnn();
   const opt = new Adam(net.parameters(), { lr: 1e-3 });
   for (let epoch = 1; epoch <= o.epochs; epoch++) {

@@ -2,7 +2,7 @@
 // discriminator after k further Adam updates, and differentiates through those updates
 // (double backprop), not the detached approximation. Defaults: k = 5 (their notebook).
 import { z } from 'zod';
-import type { Adam, Module } from '../nn/index.js';
+import { adamUpdate, type Adam, type Module } from '../nn/index.js';
 import type { Family } from '../nets/index.js';
 import { grad, type Tensor } from '../torch/index.js';
 import { Method, defineMethod, type Losses, type Protocol, type StepContext } from './base.js';
@@ -45,19 +45,12 @@ export class UnrolledGAN extends Method {
   private generatorStep(x: Tensor, z0: Tensor): number {
     const names = this.D.namedParameters().map(([n]) => n);
     let theta = this.D.parameters().map((p) => p.detach().requiresGrad_(true));
-    const state = this.optD.stateDict();
-    let m = names.map((_, i) => state.tensors[`${i}.exp_avg`].detach());
-    let v = names.map((_, i) => state.tensors[`${i}.exp_avg_sq`].detach());
-    const { lr, betas: [b1, b2], eps } = this.optD;
+    let moments = this.optD.moments();
     const fake = this.G.forward(z0);
     const at = <R>(params: Tensor[], fn: () => R) => this.D.withParameters(Object.fromEntries(names.map((n, i) => [n, params[i]])), fn);
     for (let k = 0; k < this.o.unrollSteps; k++) {
-      const loss = at(theta, () => this.discriminatorLoss(x, fake));
-      const grads = grad(loss, theta, { createGraph: true });
-      const t = this.optD.step_ + k + 1;
-      m = m.map((mi, i) => mi.mul(b1).add(grads[i]!.mul(1 - b1)));
-      v = v.map((vi, i) => vi.mul(b2).add(grads[i]!.square().mul(1 - b2)));
-      theta = theta.map((th, i) => th.sub(m[i].div(1 - b1 ** t).div(v[i].div(1 - b2 ** t).add(1e-16).sqrt().add(eps)).mul(lr)));
+      const grads = grad(at(theta, () => this.discriminatorLoss(x, fake)), theta, { createGraph: true });
+      ({ params: theta, moments } = adamUpdate(theta, grads.map((g) => g!), moments, this.optD));
     }
     // G's non-saturating loss against the unrolled discriminator f(θ_K, G).
     return this.minimize(this.optG, at(theta, () => nonSaturatingLoss(this.D.forward(this.dIn(fake)))));

@@ -9,8 +9,7 @@
 // at least 2 samples.
 import { classify, type MnistCnn } from '../evaluator/mnist-cnn.js';
 import { noGrad, scope, type Tensor } from '../torch/index.js';
-
-export type DigitLayout = 'channels' | 'side-by-side' | 'single';
+import type { DigitLayout } from '../data/modes.js';
 
 export interface DigitModeReport {
   n: number;
@@ -94,14 +93,4 @@ export function modeReport(ids: number[], confidence: number[], q: number[], thr
     missing: histogram.flatMap((c, k) => (c === 0 ? [k] : [])),
     histogram,
   };
-}
-
-/** Uniform over 10^k ids (Stacked-MNIST: k = 3; MNIST: k = 1). */
-export const uniformModes = (k: number) => new Array(10 ** k).fill(10 ** -k);
-
-/** The distribution of three-digit numbers when each digit is drawn independently with `w`. */
-export function productModes(w: number[]): number[] {
-  const q: number[] = [];
-  for (let a = 0; a < 10; a++) for (let b = 0; b < 10; b++) for (let c = 0; c < 10; c++) q.push(w[a] * w[b] * w[c]);
-  return q;
 }

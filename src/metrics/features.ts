@@ -11,7 +11,8 @@ import { loadEvaluator, type EvaluatorDataset, type MnistCnn } from '../evaluato
 import { COMPOSITIONAL_DIGIT_WEIGHTS, type ImageDatasetName } from '../data/images.js';
 import { loadFashionMnist, loadMnist } from '../data/mnist.js';
 import { cat, noGrad, scope, type Tensor } from '../torch/index.js';
-import { digitsOf, productModes, type DigitLayout } from './digits.js';
+import { digitsOf } from './digits.js';
+import { productModes, type DigitLayout } from '../data/modes.js';
 
 export interface FeatureSpace {
   /** Goes into every metric name: FID-MNIST-CNN, KID-FASHION-CNN, … */

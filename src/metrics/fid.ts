@@ -10,8 +10,7 @@
 // KID (Bińkowski et al. 2018): the unbiased estimate of MMD² with the cubic polynomial kernel
 // k(x, y) = (x·y / d + 1)³, averaged over random subsets of both sets (default 100 subsets of
 // min(1000, n)), reported as mean ± std over the subsets.
-import { mulberry32 } from '../data/mixture.js';
-import { eigh, eigvalsh, noGrad, scope, tensor, type Tensor } from '../torch/index.js';
+import { eigh, eigvalsh, mulberry32, noGrad, scope, tensor, type Tensor } from '../torch/index.js';
 
 export interface GaussianStats {
   /** Mean [d] and covariance [d, d], float64, unbiased (n − 1). */

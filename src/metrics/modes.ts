@@ -3,6 +3,7 @@
 // a mode is captured when it is the nearest mean of at least one high-quality sample; the reverse
 // KL compares the mode histogram of high-quality samples with the true mode weights.
 import { cdist, noGrad, scope, tensor, type Tensor } from '../torch/index.js';
+import type { ModeTarget } from '../data/modes.js';
 
 export interface ModeReport {
   modes: number;
@@ -12,13 +13,6 @@ export interface ModeReport {
   /** KL(p_gen ‖ p_true) over modes, natural log; null when no sample is high quality. */
   reverse_kl: number | null;
   n: number;
-}
-
-export interface ModeTarget {
-  means: Tensor;
-  sigmas: number[];
-  threshold: number;
-  weights: number[];
 }
 
 /** Per-sample nearest mode and whether it is high quality. */

@@ -1,7 +1,6 @@
 // torch.optim: Adam, RMSprop, SGD with momentum. Each update is one fused native call over all
 // parameters, following PyTorch's formulas (torch/optim/*.py), so numbers match PyTorch's.
-import { N, type Handle } from '../torch/native.js';
-import { keep, noGrad, type Tensor, zerosLike } from '../torch/index.js';
+import { fused, keep, noGrad, type Tensor, zerosLike } from '../torch/index.js';
 
 export interface OptimizerState {
   /** Per-parameter buffers, keyed `<index>.<buffer>` in parameter order. */
@@ -35,15 +34,9 @@ export abstract class Optimizer {
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;
   }
-  protected h(name: string): Handle[] {
-    return this.buffers[name].map((t) => t.h);
-  }
   /** The 2-norm of all the current gradients of this optimizer's parameters. */
   gradNorm(): number {
-    return N.gradNorm(this.paramHandles);
-  }
-  protected get paramHandles(): Handle[] {
-    return this.params.map((p) => p.h);
+    return fused.gradNorm(this.params);
   }
 
   stateDict(): OptimizerState {
@@ -90,7 +83,12 @@ export class Adam extends Optimizer {
   }
   step(): void {
     this.step_++;
-    N.adamStep(this.paramHandles, this.h('exp_avg'), this.h('exp_avg_sq'), this.step_, this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay);
+    const [beta1, beta2] = this.betas;
+    fused.adamStep_(this.params, this.buffers.exp_avg, this.buffers.exp_avg_sq, { step: this.step_, lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay });
+  }
+  /** The moments as they stand (detached), to start a functional unroll from; see adamUpdate. */
+  moments(): AdamMoments {
+    return { expAvg: this.buffers.exp_avg.map((t) => t.detach()), expAvgSq: this.buffers.exp_avg_sq.map((t) => t.detach()), step: this.step_ };
   }
   protected hyper() {
     return { lr: this.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, weightDecay: this.weightDecay };
@@ -101,6 +99,28 @@ export class Adam extends Optimizer {
     this.eps = Number(m.eps ?? this.eps);
     this.weightDecay = Number(m.weightDecay ?? this.weightDecay);
   }
+}
+
+/** Adam's first and second moments after `step` updates. */
+export interface AdamMoments {
+  expAvg: Tensor[];
+  expAvgSq: Tensor[];
+  step: number;
+}
+
+/**
+ * One Adam update written as tensor operations (torch.optim.Adam's formula, no weight decay), so it
+ * stays in the autograd graph: what Unrolled GAN differentiates through (Metz et al. 2017, Eq. 9).
+ * Returns the new parameters and moments; the optimizer's own state is not touched. √(v̂ + 1e-16):
+ * the shift keeps the square root's derivative finite where v̂ = 0.
+ */
+export function adamUpdate(params: Tensor[], grads: Tensor[], m: AdamMoments, o: { lr: number; betas: [number, number]; eps: number }): { params: Tensor[]; moments: AdamMoments } {
+  const [b1, b2] = o.betas;
+  const t = m.step + 1;
+  const expAvg = m.expAvg.map((mi, i) => mi.mul(b1).add(grads[i].mul(1 - b1)));
+  const expAvgSq = m.expAvgSq.map((vi, i) => vi.mul(b2).add(grads[i].square().mul(1 - b2)));
+  const next = params.map((p, i) => p.sub(expAvg[i].div(1 - b1 ** t).div(expAvgSq[i].div(1 - b2 ** t).add(1e-16).sqrt().add(o.eps)).mul(o.lr)));
+  return { params: next, moments: { expAvg, expAvgSq, step: t } };
 }
 
 export interface RMSpropOptions {
@@ -129,7 +149,7 @@ export class RMSprop extends Optimizer {
   }
   step(): void {
     this.step_++;
-    N.rmspropStep(this.paramHandles, this.h('square_avg'), this.h('momentum_buffer'), this.h('grad_avg'), this.lr, this.alpha, this.eps, this.weightDecay, this.momentum, this.centered);
+    fused.rmspropStep_(this.params, this.buffers.square_avg, this.buffers.momentum_buffer, this.buffers.grad_avg, this);
   }
   protected hyper() {
     return { lr: this.lr, alpha: this.alpha, eps: this.eps, weightDecay: this.weightDecay, momentum: this.momentum, centered: this.centered };
@@ -170,7 +190,7 @@ export class SGD extends Optimizer {
   }
   step(): void {
     this.step_++;
-    N.sgdStep(this.paramHandles, this.h('momentum_buffer'), this.lr, this.momentum, this.dampening, this.weightDecay, this.nesterov, this.step_ === 1);
+    fused.sgdStep_(this.params, this.buffers.momentum_buffer, { ...this.hyper(), first: this.step_ === 1 });
   }
   protected hyper() {
     return { lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov };

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunConfigInput } from '../train/config.js';
 import { existsSync } from 'node:fs';
-import { FILES, readRunConfig } from '../train/run-dir.js';
+import { FILES, readRunConfig } from '../train/run-files.js';
 import { finishedResult, isFinished, type RunResult } from '../train/run.js';
 
 /** A benchmark stopped by SIGINT or SIGTERM; its finished runs and checkpoints are kept for --resume. */

@@ -5,3 +5,5 @@ export * from './autograd.js';
 export * from './runtime.js';
 export * as F from './functional.js';
 export * as safetensors from './safetensors.js';
+export * from './random.js';
+export * as fused from './fused.js';

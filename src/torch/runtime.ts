@@ -1,6 +1,7 @@
 // Seeds, threads, devices and what the engine runs on (for `gantry doctor`).
 import { readFileSync } from 'node:fs';
 import { N } from './native.js';
+export { packageRoot } from './native.js';
 import { getDefaultDevice, setDefaultDevice } from './creation.js';
 import { wrap, type Device, type Tensor } from './tensor.js';
 

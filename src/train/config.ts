@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DATASETS, loadDataset, type DataShape, type Dataset } from '../data/index.js';
 import { familyFor } from '../nets/index.js';
 import { getMethod, ProtocolOverridesSchema, ProtocolSchema, type Method } from '../methods/index.js';
-import { Trainer } from './trainer.js';
+import { Trainer, type LoopOptions } from './trainer.js';
 import { getPreset } from './presets.js';
 import { describeIssues, flagOf, type Describe } from './errors.js';
 import { DEVICE_PATTERN, getNumThreads, manualSeed, setNumThreads, useDevice } from '../torch/index.js';
@@ -80,11 +80,22 @@ export interface Run {
   trainer: Trainer;
 }
 
+/** How the loop is driven from outside, given when the run is built. */
+export interface BuildOptions {
+  /** How a configuration path reads in errors (the `gantry train` flag by default). */
+  describe?: Describe;
+  /** Asked after every step; a reason stops the loop with a checkpoint (default: SIGINT/SIGTERM). */
+  stopRequested?: LoopOptions['stopRequested'];
+  /** The divergence guard: puts `run` back to an earlier step and returns it, or null to give up. */
+  onDiverge?: (run: Run, step: number) => number | null;
+}
+
 /**
- * Validates, seeds, loads data and builds the method: networks are initialised from the seed.
- * Errors name each setting through `describe` (the `gantry train` flag by default).
+ * Validates, seeds, loads data and builds the method (networks are initialised from the seed) and
+ * its trainer, complete: nothing sets the trainer's options afterwards.
  */
-export function buildRun(input: RunConfigInput, describe: Describe = flagOf): Run {
+export function buildRun(input: RunConfigInput, o: BuildOptions = {}): Run {
+  const describe = o.describe ?? flagOf;
   const parsed = RunConfigSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) throw new Error(`invalid configuration: ${describeIssues(parsed.error, describe)}`);
   const config = parsed.data;
@@ -128,6 +139,15 @@ export function buildRun(input: RunConfigInput, describe: Describe = flagOf): Ru
     evalSamples: resolved.evalSamples,
     checkpointEvery: config.checkpointEvery,
     confidence: config.confidence,
+    stopRequested: o.stopRequested,
+    onDiverge: o.onDiverge && ((step) => o.onDiverge!(run, step)),
   });
-  return { config: resolved, data, method, trainer };
+  const run: Run = { config: resolved, data, method, trainer };
+  return run;
+}
+
+/** Frees a run's networks and optimizer states. */
+export function disposeRun(run: Run): void {
+  for (const m of Object.values(run.method.modules)) m.dispose();
+  for (const opt of Object.values(run.method.optimizers)) opt.dispose();
 }

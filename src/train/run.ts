@@ -1,9 +1,11 @@
 // Train one configuration into a folder, or resume one: what `gantry train` and each benchmark job do.
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRun, type Run, type RunConfigInput } from './config.js';
+import { hasCheckpoint, restoreCheckpoint, rollBack, saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
+import { buildRun, disposeRun, type Run, type RunConfigInput } from './config.js';
 import type { Describe } from './errors.js';
-import { FILES, finishRun, hasCheckpoint, readRunConfig, recordRun, restoreCheckpoint, rollBack, type ResumePoint } from './run-dir.js';
+import { finishRun, recordRun } from './recorder.js';
+import { FILES, isFinished, readFinal, readRunConfig } from './run-files.js';
 import type { Report } from '../metrics/report.js';
 
 export interface RunResult {
@@ -18,26 +20,24 @@ export interface RunResult {
 }
 
 export interface RunHooks {
-  /** Called with the built run before training (the progress bar subscribes here). */
+  /** Called with the built run before training (the progress bar subscribes to its events here). */
   observe?: (run: Run) => void;
   /** Messages worth a user's attention (a damaged checkpoint skipped, …). */
   log?: (s: string) => void;
   /** How a configuration path reads in errors (the flag, or the config file's field). */
   describe?: Describe;
+  /** Asked after every step; a reason stops the run with a checkpoint (default: SIGINT/SIGTERM). */
+  stopRequested?: () => string | null;
 }
 
 export function trainToDir(config: RunConfigInput, dir: string, hooks: RunHooks = {}): RunResult {
-  return execute(buildRun(config, hooks.describe), dir, undefined, hooks);
+  return execute(build(config, dir, hooks), dir, undefined, hooks);
 }
 
-/** Whether a run folder holds a finished run (final.json is written last). */
-export const isFinished = (dir: string): boolean => existsSync(join(dir, FILES.final));
+export { isFinished } from './run-files.js';
 
 /** A finished run's result, from its final.json. */
-export function finishedResult(dir: string): RunResult {
-  const { seconds, steps_per_second, method, dataset, seed, steps, ...report } = JSON.parse(readFileSync(join(dir, FILES.final), 'utf8'));
-  return { report: Object.keys(report).length ? (report as Report) : null, seconds, stepsPerSecond: steps_per_second, steps };
-}
+export const finishedResult = (dir: string): RunResult => readFinal(dir);
 
 /**
  * Continues a run folder from its last good checkpoint: weights, optimizer states, EMA, the method's
@@ -48,7 +48,7 @@ export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: strin
   const saved = readRunConfig(dir);
   if (isFinished(dir)) throw new Error(`cannot resume ${dir}: the run finished (${FILES.final} is there); gantry eval ${dir} shows its metrics`);
   const trainedOn = saved.device ?? 'cpu';
-  const run = buildRun({ ...saved, device: o.device ?? trainedOn });
+  const run = build({ ...saved, device: o.device ?? trainedOn }, dir, hooks);
   if (run.config.device !== trainedOn) hooks.log?.(`continuing on ${run.config.device} a run started on ${trainedOn}: it will not equal an uninterrupted run bit for bit (config.json keeps ${trainedOn})`);
   for (const f of readdirSync(dir).filter((f) => f.includes('.tmp-'))) rmSync(join(dir, f)); // a write cut short
   if (!hasCheckpoint(dir)) {
@@ -56,23 +56,27 @@ export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: strin
     hooks.log?.(`${dir} has no checkpoint yet: training from step 0`);
     return execute(run, dir, undefined, hooks);
   }
-  const from = restoreCheckpoint(run, dir, { rng: true, log: hooks.log });
-  run.trainer.o.startStep = from.step;
-  return execute(run, dir, from, hooks);
+  return execute(run, dir, restoreCheckpoint(run, dir, { rng: true, log: hooks.log }), hooks);
+}
+
+/** The run with its trainer complete: how it is stopped, and the divergence guard (--on-diverge lower-lr). */
+function build(config: RunConfigInput, dir: string, hooks: RunHooks): Run {
+  let retries = 0;
+  return buildRun(config, {
+    describe: hooks.describe,
+    stopRequested: hooks.stopRequested,
+    onDiverge: (run, step) => (run.config.onDiverge === 'lower-lr' && ++retries <= run.config.divergeRetries ? rollBack(run, dir, step, retries, hooks.log) : null),
+  });
 }
 
 function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks): RunResult {
   recordRun(run, dir, resume);
   hooks.observe?.(run);
-  if (run.config.onDiverge === 'lower-lr') {
-    // A checkpoint to fall back on from the first step; then at most divergeRetries roll-backs.
-    if (!resume) run.trainer.emit('checkpoint', { step: 0, final: false });
-    let retries = 0;
-    run.trainer.o.onDiverge = (step) => (++retries > run.config.divergeRetries ? null : rollBack(run, dir, step, retries, hooks.log));
-  }
+  // The divergence guard's first fall-back point.
+  if (run.config.onDiverge === 'lower-lr' && !resume) saveRunCheckpoint(run, dir, { step: 0, seconds: 0 });
   const t0 = performance.now();
   try {
-    const { report, steps, stopped } = run.trainer.run();
+    const { report, steps, stopped } = run.trainer.run(resume?.step ?? 0);
     const seconds = (performance.now() - t0) / 1000;
     const stepsPerSecond = (steps - (resume?.step ?? 0)) / seconds;
     if (!stopped) {
@@ -81,7 +85,6 @@ function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: 
     }
     return { report, seconds, stepsPerSecond, steps, stopped };
   } finally {
-    for (const m of Object.values(run.method.modules)) m.dispose();
-    for (const o of Object.values(run.method.optimizers)) o.dispose();
+    disposeRun(run);
   }
 }

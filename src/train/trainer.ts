@@ -19,8 +19,6 @@ export interface LoopOptions {
   confidence?: number;
   /** Emit a checkpoint event every this many steps (0: only at the end). */
   checkpointEvery: number;
-  /** Step to start from when resuming. */
-  startStep?: number;
   /**
    * Asked after every step; a truthy answer (e.g. 'SIGINT') stops the loop after that step, with a
    * checkpoint. Default: a SIGINT or SIGTERM recorded by watchSignals().
@@ -57,7 +55,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
   constructor(
     readonly method: Method,
     readonly data: Dataset,
-    readonly o: LoopOptions,
+    private readonly o: Readonly<LoopOptions>,
   ) {
     super();
   }
@@ -68,11 +66,18 @@ export class Trainer extends EventEmitter<TrainerEvents> {
     return evaluateSamples(this.data, (k) => this.method.sample(k), n, { confidence: this.o.confidence });
   }
 
-  run(): LoopResult {
+  /** The final evaluation: mode metrics on samples drawn from the run's evaluation seed. */
+  finalEvaluation(): Report | null {
+    manualSeed(evalSeed(this.o.seed));
+    return this.evaluate();
+  }
+
+  /** Trains from step `from` (a resumed run's checkpoint step; the caller restored it) to `steps`. */
+  run(from = 0): LoopResult {
     const { steps, evalEvery, checkpointEvery } = this.o;
     const stopRequested = this.o.stopRequested ?? pendingStop;
     const batch = this.method.protocol.batchSize;
-    for (let step = this.o.startStep ?? 0; step < steps; step++) {
+    for (let step = from; step < steps; step++) {
       const losses = scope(() => this.method.step({ real: (n = batch) => this.data.sampler.sample(n), iteration: step }));
       if (Object.values(losses).some((v) => !Number.isFinite(v))) {
         this.emit('diverged', { step: step + 1, losses });
@@ -96,8 +101,7 @@ export class Trainer extends EventEmitter<TrainerEvents> {
         return { report: null, steps: done, stopped: stop };
       }
     }
-    manualSeed(evalSeed(this.o.seed));
-    const report = this.evaluate();
+    const report = this.finalEvaluation();
     this.emit('eval', { step: steps, report });
     this.emit('checkpoint', { step: steps, final: true });
     return { report, steps };

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { StackedMnist, imageSampler, loadDataset } from '../../src/data/index.js';
 import { accuracy, loadEvaluator } from '../../src/evaluator/mnist-cnn.js';
 import { loadMnist } from '../../src/data/mnist.js';
-import { digitsOf, modeReport, productModes, readDigits, uniformModes } from '../../src/metrics/digits.js';
+import { digitsOf, modeReport, readDigits } from '../../src/metrics/digits.js';
+import { productModes, uniformModes } from '../../src/data/modes.js';
 import { evaluateSamples } from '../../src/metrics/evaluate.js';
 import { keep, manualSeed, randn, scope } from '../../src/torch/index.js';
 

@@ -1,7 +1,8 @@
 // Mode metrics against hand-computed cases.
 import { describe, expect, it } from 'vitest';
 import { ring } from '../../src/data/index.js';
-import { gridDensityDivergence, modeMetrics, reverseKl, type ModeTarget } from '../../src/metrics/modes.js';
+import { gridDensityDivergence, modeMetrics, reverseKl } from '../../src/metrics/modes.js';
+import type { ModeTarget } from '../../src/data/modes.js';
 import { manualSeed, tensor } from '../../src/torch/index.js';
 
 const square: ModeTarget = {

@@ -27,7 +27,7 @@ import {
   type Device,
 } from '../../src/torch/index.js';
 import { buildRun } from '../../src/train/config.js';
-import { evaluateRun, loadRun } from '../../src/train/run-dir.js';
+import { evaluateRun, loadRun } from '../../src/train/load.js';
 import { trainToDir } from '../../src/train/run.js';
 
 const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');

@@ -1,7 +1,7 @@
 // Deterministic memory: scopes free what they create; 5,000 W1 training steps leave the
 // live-tensor count and the resident set flat.
 import { describe, expect, it } from 'vitest';
-import { w1 } from '../../bench/workloads.js';
+import { w1 } from '../../perf/workloads.js';
 import { cpuAllocatorStats, emptyCache, full, keep, liveTensors, manualSeed, randn, scope, zeros } from '../../src/torch/index.js';
 
 describe('scopes', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRun } from '../../src/train/config.js';
-import { evaluateRun } from '../../src/train/run-dir.js';
+import { evaluateRun } from '../../src/train/load.js';
 import { trainToDir } from '../../src/train/run.js';
 import { readFileSync } from 'node:fs';
 

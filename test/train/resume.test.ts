@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/data/mixture.js';
+import { mulberry32 } from '../../src/torch/index.js';
 import { trainToDir } from '../../src/train/run.js';
 
 const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');

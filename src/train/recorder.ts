@@ -1,0 +1,116 @@
+// Trainer events → the run folder's files: metrics.jsonl (losses every `logEvery` steps, the
+// metrics at every evaluation), sample grids and views, curves, checkpoints; and after the last
+// step final.json, the evaluation samples and the plots. The trainer never touches files.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeNpy } from '../data/files.js';
+import type { Method } from '../methods/index.js';
+import type { Report } from '../metrics/report.js';
+import { compactReport, isDigitReport } from '../metrics/report.js';
+import { writeRunCurves } from '../report/curves.js';
+import { histogramPanel, imageGrid } from '../report/images.js';
+import { writePointPlots } from '../report/points.js';
+import { writePng } from '../report/raster.js';
+import { cat, gaussian, keep, mulberry32, noGrad, scope, tensor, withSeed, type Tensor } from '../torch/index.js';
+import { saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
+import type { Run } from './config.js';
+import { evaluationSamples } from './load.js';
+import { FILES, readMetrics, rewriteMetrics, writeFinal, writeSamplesCsv } from './run-files.js';
+
+/**
+ * The same 64 latent codes at every evaluation, so the grids show one set of samples evolving.
+ * Drawn with a JavaScript PRNG: torch's stream, and so the training, is untouched.
+ */
+export function fixedNoise(method: Method, n = 64, seed = 20_161_126): Tensor {
+  const rng = mulberry32(seed);
+  const d = method.protocol.latentDim;
+  const v = new Float32Array(n * d);
+  for (let i = 0; i < v.length; i++) v[i] = method.protocol.prior === 'uniform' ? 2 * rng() - 1 : gaussian(rng);
+  return tensor(v, { shape: [n, d] });
+}
+
+/** G's (or its average's) images for the fixed codes, as a PNG grid. */
+export function writeSampleGrid(method: Method, path: string): void {
+  scope(() =>
+    noGrad(() => {
+      const G = method.Gema ?? method.G;
+      G.eval();
+      const x = G.forward(fixedNoise(method));
+      G.train();
+      writePng(path, imageGrid(x));
+    }),
+  );
+}
+
+const writeCurves = (dir: string) => writeRunCurves(readMetrics(dir), { losses: join(dir, FILES.lossCurves), lens: join(dir, FILES.lensCurves) });
+
+/**
+ * Subscribes the run folder to the trainer's events. Resuming, config.json stays and metrics.jsonl
+ * keeps only its lines up to the checkpoint's step, so the finished folder equals an uninterrupted
+ * run's (timing fields aside). Returns the seconds trained so far, as the files count them.
+ */
+export function recordRun(run: Run, dir: string, resume?: ResumePoint): () => number {
+  mkdirSync(dir, { recursive: true });
+  const metricsPath = join(dir, FILES.metrics);
+  if (resume) {
+    // Lines up to the checkpoint were written before it; the final evaluation's line is written
+    // again when the checkpoint is the final one (the run died before final.json).
+    rewriteMetrics(dir, readMetrics(dir).filter((l) => l.step <= resume.step && l.step < run.config.steps));
+  } else {
+    writeFileSync(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
+    writeFileSync(metricsPath, '');
+  }
+  const t0 = performance.now() - (resume?.seconds ?? 0) * 1000;
+  const seconds = () => +((performance.now() - t0) / 1000).toFixed(2);
+  const { steps, evalEvery, logEvery } = run.config;
+  const evaluated = (step: number) => step === steps || (evalEvery > 0 && step % evalEvery === 0);
+  let lastLosses: Record<string, number> = {};
+  run.trainer.on('step', ({ step, losses }) => {
+    lastLosses = losses;
+    if (logEvery > 0 && step % logEvery === 0 && !evaluated(step)) appendFileSync(metricsPath, JSON.stringify({ step, seconds: seconds(), losses }) + '\n');
+  });
+  const images = run.data.shape.kind === 'image';
+  // Methods with other views of real data (the lens): a fixed real batch, drawn on a private stream
+  // of the run's seed (the training's randomness is untouched, a resumed run draws the same batch),
+  // shown through each view at every evaluation.
+  const fixedReal = images ? keep(withSeed(run.config.seed * 7919 + 0x7ea1, () => noGrad(() => run.data.sampler.sample(32)))) : null;
+  run.trainer.on('eval', ({ step, report }) => {
+    appendFileSync(metricsPath, JSON.stringify({ step, seconds: seconds(), losses: lastLosses, ...compactReport(report) }) + '\n');
+    if (images) writeSampleGrid(run.method, join(dir, FILES.grid(step)));
+    if (fixedReal) {
+      scope(() => {
+        for (const [name, view] of Object.entries(run.method.views(fixedReal))) writePng(join(dir, FILES.view(name, step)), imageGrid(cat([fixedReal, view], 0), 8));
+      });
+    }
+    writeCurves(dir);
+  });
+  run.trainer.on('checkpoint', ({ step }) => saveRunCheckpoint(run, dir, { step, seconds: seconds() }));
+  return seconds;
+}
+
+/** After training: final.json, the evaluation samples and the plots. */
+export function finishRun(run: Run, dir: string, report: Report | null, extra: Record<string, unknown> = {}): void {
+  writeFinal(dir, report, extra);
+  if (run.data.shape.kind === 'image') {
+    if (report && isDigitReport(report)) writePng(join(dir, FILES.histogram), histogramPanel(report.histogram));
+    // A few thousand evaluation images as .npy (the metrics re-draw their own from the checkpoint).
+    scope(() => writeNpy(join(dir, FILES.samplesNpy), evaluationSamples(run, Math.min(run.config.evalSamples, 2560))));
+    return;
+  }
+  scope(() => {
+    const samples = evaluationSamples(run, run.config.evalSamples);
+    writeSamplesCsv(join(dir, FILES.samples), samples);
+    if (run.data.shape.kind === 'points' && run.data.shape.dim === 2) {
+      writePointPlots(
+        { density: join(dir, FILES.density), critic: join(dir, FILES.critic) },
+        {
+          title: `${run.config.method} on ${run.data.name}, ${run.config.steps} steps, seed ${run.config.seed}`,
+          samples,
+          data: run.data.sampler.sample(samples.shape[0]),
+          critic: (x) => run.method.critic(x),
+          means: run.data.target?.means,
+        },
+      );
+    }
+  });
+}

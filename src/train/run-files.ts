@@ -1,0 +1,80 @@
+// A run folder's layout and its plain files: config.json, metrics.jsonl, final.json, samples.csv.
+// The checkpoints (checkpoints.ts), the recorder that writes as training goes (recorder.ts) and
+// loading a finished run (load.ts) all name files through FILES.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Report } from '../metrics/report.js';
+import { safetensors, type Tensor } from '../torch/index.js';
+import type { RunConfigInput } from './config.js';
+
+export const FILES = {
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  final: 'final.json',
+  checkpoint: 'checkpoint.safetensors',
+  /** The checkpoint before the last one, kept in case the last one is damaged. */
+  previousCheckpoint: 'checkpoint.prev.safetensors',
+  /** Losses and gradient norms over training, from metrics.jsonl. */
+  lossCurves: 'losses.png',
+  samples: 'samples.csv',
+  density: 'density.png',
+  critic: 'critic.png',
+  /** Images: evaluation samples as .npy (float32 NCHW in [−1, 1]), a grid per evaluation from fixed z, the mode histogram. */
+  samplesNpy: 'samples.npy',
+  grid: (step: number) => `samples-step${String(step).padStart(7, '0')}.png`,
+  histogram: 'modes-histogram.png',
+  /** Real images (top half) and the same images through a method's view, e.g. the lens (bottom half). */
+  view: (name: string, step: number) => `${name}-step${String(step).padStart(7, '0')}.png`,
+  lensCurves: 'lens.png',
+} as const;
+
+/** One line of metrics.jsonl: losses every logEvery steps, the metrics at every evaluation, events. */
+export type MetricsLine = { step: number; seconds?: number; losses?: Record<string, number> } & Record<string, unknown>;
+
+/** metrics.jsonl's lines, in order. */
+export function readMetrics(dir: string): MetricsLine[] {
+  const path = join(dir, FILES.metrics);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** metrics.jsonl replaced by `lines`, atomically (a resumed or rolled-back run cuts it back). */
+export function rewriteMetrics(dir: string, lines: object[]): void {
+  safetensors.writeFileAtomic(join(dir, FILES.metrics), lines.map((l) => JSON.stringify(l) + '\n').join(''));
+}
+
+/** A run folder's config.json (an error naming the folder when it is not one). */
+export function readRunConfig(dir: string): RunConfigInput {
+  const configPath = join(dir, FILES.config);
+  if (!existsSync(configPath)) throw new Error(`${dir} is not a run folder: ${FILES.config} is missing`);
+  return JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
+}
+
+/** Whether a run folder holds a finished run (final.json is written last). */
+export const isFinished = (dir: string): boolean => existsSync(join(dir, FILES.final));
+
+/** final.json: the last evaluation's report, the training time and what ran. */
+export interface FinalRecord {
+  report: Report | null;
+  seconds: number;
+  stepsPerSecond: number;
+  steps: number;
+}
+
+export function writeFinal(dir: string, report: Report | null, extra: Record<string, unknown>): void {
+  writeFileSync(join(dir, FILES.final), JSON.stringify({ ...report, ...extra }, null, 2) + '\n');
+}
+
+export function readFinal(dir: string): FinalRecord {
+  const { seconds, steps_per_second, method, dataset, seed, steps, ...report } = JSON.parse(readFileSync(join(dir, FILES.final), 'utf8'));
+  return { report: Object.keys(report).length ? (report as Report) : null, seconds, stepsPerSecond: steps_per_second, steps };
+}
+
+/** Points [n, d] as CSV with a header x0,x1,… (7 significant digits). */
+export function writeSamplesCsv(path: string, samples: Tensor): void {
+  const [n, d] = samples.shape;
+  const v = samples.toNumbers();
+  const lines = [Array.from({ length: d }, (_, j) => `x${j}`).join(',')];
+  for (let i = 0; i < n; i++) lines.push(v.slice(i * d, (i + 1) * d).map((x) => +x.toPrecision(7)).join(','));
+  writeFileSync(path, lines.join('\n') + '\n');
+}
