@@ -1,7 +1,8 @@
 // The adversarial loop that every objective shares (the loss as a slot, as PyTorch StudioGAN and
 // mmgeneration keep it): n_critic discriminator updates, then `gSteps` generator updates.
 // gan, nsgan, lsgan, wgan, wgan-gp and pacgan are this loop with another objective or packing;
-// wrappers (packing here, instance noise in Method.dIn, later the lens) compose with any objective.
+// wrappers (packing here, instance noise in Method.dIn, the lens in lens.ts) compose with any
+// objective: the loop knows only the CriticWrapper interface.
 import type { Module, Optimizer } from '../nn/index.js';
 import { noGrad, type Tensor } from '../torch/index.js';
 import type { Family } from '../nets/index.js';
@@ -20,8 +21,6 @@ export interface Objective {
   nCritic: number;
   /** D's output as "higher is more real" for heat maps (σ for logits). */
   score(out: Tensor): Tensor;
-  /** RMSprop instead of Adam for every network, when the objective's paper says so (WGAN); at the protocol's learning rates. */
-  rmsprop?: boolean;
 }
 
 /**
@@ -34,24 +33,34 @@ export function pack(x: Tensor, m: number): Tensor {
   return x.reshape(-1, first * m, ...rest);
 }
 
-/** The lens of Tempered Adversarial Networks and its adversarial weight's schedule (src/methods/lens.ts). */
-export class Lens {
-  constructor(
-    readonly net: Module,
-    readonly K: number,
-  ) {}
-  /** The adversarial weight at step t (0-based); K = 0 switches the adversarial term off. */
-  lambda(t: number): number {
-    if (this.K <= 0 || t > this.K) return 0;
-    return 1 - Math.sin((t * Math.PI) / (2 * this.K));
-  }
+/** What a wrapper sees after the step's last critic update. */
+export interface CriticStep {
+  method: AdversarialMethod;
+  /** The real batch of that update, before the wrapper's view. */
+  x: Tensor;
+  /** D's input of generated samples in that update (packed, instance noise applied, detached). */
+  fakeIn: Tensor;
+  iteration: number;
+  /** The step's losses, for the wrapper's own. */
+  losses: Losses;
+}
+
+/** Something between the real data and the discriminator, with its own update (the lens). */
+export interface CriticWrapper {
+  /** Networks the wrapper trains, each with an optimizer of G's side; saved with the checkpoints. */
+  readonly networks: Record<string, Module>;
+  /** D's view of a real batch (no graph needed). */
+  real(x: Tensor): Tensor;
+  /** The wrapper's own update, after the step's last critic update. */
+  afterCritic(step: CriticStep): void;
+  /** Real data as D sees it, for the run folder's pictures. */
+  views(x: Tensor): Record<string, Tensor>;
 }
 
 export class AdversarialMethod extends Method {
   readonly D: Module;
   readonly optD: Optimizer;
-  /** The lens of Tempered Adversarial Networks, when one is attached (src/methods/lens.ts). */
-  lens: Lens | null = null;
+  private readonly wrappers: CriticWrapper[] = [];
   constructor(
     p: Protocol,
     family: Family,
@@ -61,31 +70,28 @@ export class AdversarialMethod extends Method {
   ) {
     super(p, family);
     this.D = this.network('D', family.discriminator({ packing }));
-    this.optD = this.optimizer('D', objective.rmsprop ? this.rmsprop('D', this.D) : this.adam('D', this.D));
-    if (objective.rmsprop) this.optimizer('G', this.rmsprop('G', this.G));
+    this.optD = this.optimizer('D', this.optimizerFor('D', this.D));
   }
 
-  /** Attaches a lens: D sees L(x) for real x, and L trains after every D update. */
-  withLens(net: Module, K: number): this {
-    this.lens = new Lens(this.network('L', net), K);
-    this.optimizer('L', this.objective.rmsprop ? this.rmsprop('G', net) : this.adam('G', net));
+  /** Attaches a wrapper: D sees its view of real data, and it updates after the critic. */
+  wrap(w: CriticWrapper): this {
+    for (const [name, net] of Object.entries(w.networks)) this.optimizer(name, this.optimizerFor('G', this.network(name, net)));
+    this.wrappers.push(w);
     return this;
   }
 
-  /** λ·(−L_D(L(x), fake)) + ‖x − L(x)‖² (per sample, summed over its elements), one step of L's optimizer. */
-  private updateLens(lens: Lens, x: Tensor, fakeIn: Tensor, iteration: number, losses: Losses): void {
-    const lambda = lens.lambda(iteration);
-    const lensed = lens.net.forward(x);
-    const adv = this.objective.d(this.D.forward(pack(this.dIn(lensed), this.packing)), this.D.forward(fakeIn)).neg();
-    const rec = x.sub(lensed).square().flatten(1).sum(1).mean();
-    this.minimize(this.optimizers.L, adv.mul(lambda).add(rec));
-    losses.lambda = lambda;
-    losses.lens_rec = rec.item();
+  /** The objective's discriminator loss with real-side inputs `real` (before packing and instance noise). */
+  discriminatorLoss(real: Tensor, fakeIn: Tensor): Tensor {
+    return this.objective.d(this.D.forward(pack(this.dIn(real), this.packing)), this.D.forward(fakeIn));
+  }
+
+  /** One step of the named optimizer on `loss` (a wrapper's own networks). */
+  minimizeWith(name: string, loss: Tensor): number {
+    return this.minimize(this.optimizers[name], loss);
   }
 
   override views(x: Tensor): Record<string, Tensor> {
-    const lens = this.lens;
-    return lens ? { lensed: noGrad(() => lens.net.forward(x)) } : {};
+    return Object.assign({}, ...this.wrappers.map((w) => w.views(x)));
   }
 
   protected update({ real, iteration }: StepContext): Losses {
@@ -99,7 +105,7 @@ export class AdversarialMethod extends Method {
       // Only a single critic update hands its batch on to G's update; otherwise no graph is needed.
       const z = this.noise(x.shape[0]);
       fake = ob.nCritic === 1 ? this.G.forward(z) : noGrad(() => this.G.forward(z));
-      const xr = this.lens ? noGrad(() => this.lens!.net.forward(x)) : x;
+      const xr = this.wrappers.reduce((v, w) => noGrad(() => w.real(v)), x);
       const xIn = pack(this.dIn(xr), m);
       const fakeIn = pack(this.dIn(fake.detach()), m);
       let loss = ob.d(this.D.forward(xIn), this.D.forward(fakeIn));
@@ -110,7 +116,7 @@ export class AdversarialMethod extends Method {
       }
       losses.d = this.minimize(this.optD, loss);
       ob.constrain?.(this.D);
-      if (this.lens && i === ob.nCritic - 1) this.updateLens(this.lens, x, fakeIn, iteration, losses);
+      if (i === ob.nCritic - 1) for (const w of this.wrappers) w.afterCritic({ method: this, x, fakeIn, iteration, losses });
     }
     for (let k = 0; k < this.protocol.gSteps; k++) {
       // With one D update, G's first update reuses the batch D just judged (as the papers' code

@@ -15,8 +15,8 @@ export class ALI extends Method {
     super(p, family);
     this.E = this.network('E', family.encoder(p.latentDim));
     this.D = this.network('D', family.joint(p.latentDim));
-    this.optD = this.optimizer('D', this.adam('D', this.D));
-    this.optGE = this.optimizer('G', this.adam('G', this.G, this.E));
+    this.optD = this.optimizer('D', this.optimizerFor('D', this.D));
+    this.optGE = this.optimizer('G', this.optimizerFor('G', this.G, this.E));
   }
   protected update({ real }: StepContext): Losses {
     const x = real();

@@ -6,20 +6,7 @@ import { z } from 'zod';
 import type { DataShape } from '../data/shape.js';
 import type { Family, GeneratorOptions } from '../nets/index.js';
 import { Adam, RMSprop, parametersOf, useStream, type Module, type Optimizer } from '../nn/index.js';
-import { F, noGrad, rand, randn, randnLike, type Tensor } from '../torch/index.js';
-
-/**
- * The discriminator's loss of the original GAN on logits: −log σ(real) − log(1 − σ(fake)),
- * i.e. softplus(−real) + softplus(fake), averaged (Goodfellow et al. 2014, Algorithm 1).
- */
-export function ganDiscriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
-  return F.softplus(realLogits.neg()).mean().add(F.softplus(fakeLogits).mean());
-}
-
-/** The non-saturating generator loss on logits: −log σ(fake) = softplus(−fake), averaged. */
-export function nonSaturatingLoss(fakeLogits: Tensor): Tensor {
-  return F.softplus(fakeLogits.neg()).mean();
-}
+import { noGrad, rand, randn, randnLike, type Tensor } from '../torch/index.js';
 
 /** The shared protocol; every field can be overridden from the command line or a preset. */
 export const ProtocolSchema = z.object({
@@ -41,6 +28,8 @@ export const ProtocolSchema = z.object({
   lrD: z.number().positive().max(10).optional(),
   betasG: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
   betasD: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
+  /** The optimizer of every network: Adam, or RMSprop where a method's paper says so (WGAN). */
+  optimizer: z.enum(['adam', 'rmsprop']).default('adam'),
   /** Generator updates per discriminator update (the veegan image protocol: 2). */
   gSteps: z.number().int().positive().max(100).default(1),
   /** Instance noise (Sønderby et al. 2017): σ added to every D input, annealed linearly to 0. */
@@ -98,14 +87,14 @@ export abstract class Method {
     this.shape = family.shape;
     this.codeStream = (generator.bnStreams ?? 1) > 1 ? 1 : 0;
     this.G = this.network('G', family.generator(protocol.latentDim, generator));
-    this.optimizer('G', this.adam('G', this.G));
+    this.optimizer('G', this.optimizerFor('G', this.G));
     if (protocol.ema > 0) {
       this.Gema = this.network('G_ema', family.generator(protocol.latentDim, generator).requiresGrad_(false));
       this.Gema.loadStateDict(this.G.stateDict());
     }
   }
 
-  /** G's optimizer: the protocol's Adam unless the method replaced it (WGAN's RMSprop). */
+  /** G's optimizer (with an encoder's parameters, where a method trains one on G's side). */
   get optG(): Optimizer {
     return this.optimizers.G;
   }
@@ -182,7 +171,11 @@ export abstract class Method {
     this.optimizers[name] = o;
     return o;
   }
-  /** The protocol's Adam for G's side or D's side, over the networks' parameters (each once). */
+  /** The protocol's optimizer (Adam or RMSprop) for G's side or D's side, over the networks' parameters (each once). */
+  protected optimizerFor(role: Role, ...nets: Module[]): Optimizer {
+    return this.protocol.optimizer === 'rmsprop' ? this.rmsprop(role, ...nets) : this.adam(role, ...nets);
+  }
+  /** The protocol's Adam, whatever protocol.optimizer says (Unrolled GAN differentiates through Adam's update). */
   protected adam(role: Role, ...nets: Module[]): Adam {
     const p = this.protocol;
     const lr = (role === 'G' ? p.lrG : p.lrD) ?? p.lr;
@@ -190,7 +183,7 @@ export abstract class Method {
     return new Adam(parametersOf(...nets), { lr, betas });
   }
   /** RMSprop at the protocol's learning rate for G's side or D's side (WGAN). */
-  protected rmsprop(role: Role, ...nets: Module[]): RMSprop {
+  private rmsprop(role: Role, ...nets: Module[]): RMSprop {
     const p = this.protocol;
     return new RMSprop(parametersOf(...nets), { lr: (role === 'G' ? p.lrG : p.lrD) ?? p.lr });
   }

@@ -27,7 +27,7 @@ export class BEGAN extends Method {
     // The bottleneck is capped at the data dimension: a wider code lets the autoencoder
     // reconstruct everything, and D stops telling data from samples (seen on the 2D sets).
     this.D = this.network('D', family.autoencoder(Math.min(o.code, sampleSize(family.shape))));
-    this.optD = this.optimizer('D', this.adam('D', this.D));
+    this.optD = this.optimizer('D', this.optimizerFor('D', this.D));
   }
   private L(v: Tensor): Tensor {
     return this.D.forward(v).sub(v).abs().mean();

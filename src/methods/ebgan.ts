@@ -27,7 +27,7 @@ export class EBGAN extends Method {
   ) {
     super(p, family);
     this.D = this.network('D', family.autoencoder(o.code));
-    this.optD = this.optimizer('D', this.adam('D', this.D));
+    this.optD = this.optimizer('D', this.optimizerFor('D', this.D));
   }
   protected update({ real }: StepContext): Losses {
     const x = real();

@@ -18,7 +18,7 @@ import { wganGp } from './wgan-gp.js';
 
 export * from './base.js';
 export * from './adversarial.js';
-export { ganDiscriminatorLoss, nonSaturatingLoss } from './gan.js';
+export { ganDiscriminatorLoss, minimaxObjective, nonSaturatingLoss } from './gan.js';
 
 const BASE: MethodSpec[] = [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan, regGan, mdgan, ivgan].map((m) => m as unknown as MethodSpec);
 export const METHODS: Record<string, MethodSpec> = Object.fromEntries(

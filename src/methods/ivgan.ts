@@ -56,8 +56,8 @@ export class IVGAN extends Method {
     if (!(head instanceof Linear)) throw new Error('ivgan needs a discriminator whose last layer is linear (its body is shared with the intervention classifier)');
     this.C = this.network('C', new Linear(head.inFeatures, this.sizes.length));
     this.E = this.network('E', family.encoder(p.latentDim));
-    this.optD = this.optimizer('D', this.adam('D', this.D, this.C));
-    this.optimizer('G', this.adam('G', this.G, this.E));
+    this.optD = this.optimizer('D', this.optimizerFor('D', this.D, this.C));
+    this.optimizer('G', this.optimizerFor('G', this.G, this.E));
   }
 
   private body(x: Tensor): Tensor {

@@ -17,11 +17,42 @@
 // stream, so G and D start, and draw their noise, exactly as without the lens (the paper compares
 // with and without the lens from identical initial weights).
 import { z } from 'zod';
-import { withForkedStream } from '../torch/index.js';
-import { AdversarialMethod, Lens } from './adversarial.js';
-
-export { Lens };
+import type { Module } from '../nn/index.js';
+import { noGrad, withForkedStream, type Tensor } from '../torch/index.js';
+import { AdversarialMethod, type CriticStep, type CriticWrapper } from './adversarial.js';
 import { defineMethod, type MethodSpec } from './base.js';
+
+/** The lens L and its adversarial weight's schedule, wrapped around any adversarial objective. */
+export class Lens implements CriticWrapper {
+  readonly networks: Record<string, Module>;
+  constructor(
+    readonly net: Module,
+    readonly K: number,
+  ) {
+    this.networks = { L: net };
+  }
+  /** The adversarial weight at step t (0-based); K = 0 switches the adversarial term off. */
+  lambda(t: number): number {
+    if (this.K <= 0 || t > this.K) return 0;
+    return 1 - Math.sin((t * Math.PI) / (2 * this.K));
+  }
+  real(x: Tensor): Tensor {
+    return this.net.forward(x);
+  }
+  /** λ·(−L_D(L(x), fake)) + ‖x − L(x)‖² (per sample, summed over its elements), one step of L's optimizer. */
+  afterCritic({ method, x, fakeIn, iteration, losses }: CriticStep): void {
+    const lambda = this.lambda(iteration);
+    const lensed = this.net.forward(x);
+    const adv = method.discriminatorLoss(lensed, fakeIn).neg();
+    const rec = x.sub(lensed).square().flatten(1).sum(1).mean();
+    method.minimizeWith('L', adv.mul(lambda).add(rec));
+    losses.lambda = lambda;
+    losses.lens_rec = rec.item();
+  }
+  views(x: Tensor): Record<string, Tensor> {
+    return { lensed: noGrad(() => this.net.forward(x)) };
+  }
+}
 
 export const LENS_K = 100_000;
 
@@ -48,7 +79,7 @@ export function lensMethod(base: MethodSpec): MethodSpec {
       const m = base.create(p, family, rest);
       if (!(m instanceof AdversarialMethod)) throw new Error(`the lens wraps adversarial objectives; ${base.id} is not one`);
       const lens = withForkedStream(0x1e45, () => family.lens({ width: lensWidth, blocks: lensBlocks }));
-      return m.withLens(lens, K ?? LENS_K);
+      return m.wrap(new Lens(lens, K ?? LENS_K));
     },
   }) as unknown as MethodSpec;
 }

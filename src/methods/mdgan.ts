@@ -33,9 +33,9 @@ export class MDGAN extends Method {
     this.D1 = this.network('D1', family.discriminator());
     this.D2 = this.network('D2', family.discriminator());
     this.E = this.network('E', withForkedStream(0xe, () => family.encoder(p.latentDim)));
-    this.optD1 = this.optimizer('D1', this.adam('D', this.D1));
-    this.optD2 = this.optimizer('D2', this.adam('D', this.D2));
-    this.optE = this.optimizer('E', this.adam('G', this.E));
+    this.optD1 = this.optimizer('D1', this.optimizerFor('D', this.D1));
+    this.optD2 = this.optimizer('D2', this.optimizerFor('D', this.D2));
+    this.optE = this.optimizer('E', this.optimizerFor('G', this.E));
   }
 
   protected update({ real }: StepContext): Losses {

@@ -48,9 +48,9 @@ export class RegGAN extends Method {
   ) {
     super(p, family, { bnStreams: 2 });
     this.D = this.network('D', family.discriminator());
-    this.optD = this.optimizer('D', this.adam('D', this.D));
+    this.optD = this.optimizer('D', this.optimizerFor('D', this.D));
     this.E = this.network('E', withForkedStream(0xe, () => family.encoder(p.latentDim)));
-    this.optimizer('G', this.adam('G', this.G, this.E));
+    this.optimizer('G', this.optimizerFor('G', this.G, this.E));
   }
 
   /** D's features of x: every layer but the last (the discriminator is a Sequential in both families). */

@@ -20,8 +20,8 @@ export class VEEGAN extends Method {
     this.F = this.network('F', family.encoder(p.latentDim));
     // VEEGAN's code: a single hidden layer for the joint discriminator, fed (z, x).
     this.D = this.network('D', family.joint(p.latentDim, { zFirst: true, depth: 1 }));
-    this.optD = this.optimizer('D', this.adam('D', this.D));
-    this.optimizer('G', this.adam('G', this.G, this.F));
+    this.optD = this.optimizer('D', this.optimizerFor('D', this.D));
+    this.optimizer('G', this.optimizerFor('G', this.G, this.F));
   }
   protected update({ real }: StepContext): Losses {
     const x = real();

@@ -41,8 +41,8 @@ export const wganGp = defineMethod({
     })
     .strict(),
   // Adam 1e-4, β = (0.5, 0.9) for both networks, unless --lr/--beta1 (or --lr-g/--lr-d/--betas-g/
-  // --betas-d, or --opt lr=…) say otherwise; a preset's per-network rates do not apply.
-  protocolOverrides: { lr: 1e-4, beta1: 0.5, beta2: 0.9, lrG: undefined, lrD: undefined, betasG: undefined, betasD: undefined },
+  // --betas-d, or --opt lr=…) say otherwise (precedence: buildRun, src/train/config.ts).
+  protocolOverrides: { lr: 1e-4, beta1: 0.5, beta2: 0.9 },
   protocolOptions: ['lr', 'beta1', 'beta2'],
   create: (p, family, o: WGANGPOptions) =>
     new AdversarialMethod(p, family, {

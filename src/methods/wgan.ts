@@ -31,13 +31,12 @@ export const wgan = defineMethod({
     })
     .strict(),
   // The paper's RMSprop 5e-5 for both networks, unless --lr (or --lr-g/--lr-d, or --opt lr=…) says otherwise.
-  protocolOverrides: { lr: 5e-5, lrG: undefined, lrD: undefined },
+  protocolOverrides: { optimizer: 'rmsprop', lr: 5e-5 },
   protocolOptions: ['lr'],
   create: (p, family, o) =>
     new AdversarialMethod(p, family, {
       ...wassersteinLosses,
       nCritic: o.nCritic,
       constrain: (D) => clipWeights(D.parameters(), o.clip),
-      rmsprop: true,
     }),
 });

@@ -14,8 +14,10 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** rows × cols panels with row labels on the left, column labels on top and captions below. */
 export function renderFigure(o: { title?: string; rowLabels: string[]; colLabels: string[]; cells: FigureCell[][]; panelSize?: number }): Buffer {
   const s = o.panelSize ?? 160;
-  const [left, top, gap, captionH] = [110, o.title ? 56 : 32, 8, 18];
-  const width = left + o.colLabels.length * (s + gap);
+  // DejaVu Sans at 13 px averages under 8 px a character; 15 px bold under 9.
+  const left = Math.max(110, 16 + 8 * Math.max(0, ...o.rowLabels.map((r) => r.length)));
+  const [top, gap, captionH] = [o.title ? 56 : 32, 8, 18];
+  const width = Math.max(left + o.colLabels.length * (s + gap), 20 + 9 * (o.title?.length ?? 0));
   const height = top + o.rowLabels.length * (s + captionH + gap);
   const parts: string[] = [`<rect width="100%" height="100%" fill="white"/>`];
   if (o.title) parts.push(`<text x="${width / 2}" y="20" font-size="15" font-family="DejaVu Sans" text-anchor="middle" font-weight="bold">${esc(o.title)}</text>`);

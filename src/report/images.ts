@@ -26,16 +26,22 @@ export function imageGrid(x: Tensor, cols = 8, pad = 2): Panel {
   return { width, height, rgba };
 }
 
-/** Bars of `counts` (one pixel column per bin, scaled to the largest), missing bins marked red below the axis. */
-export function histogramPanel(counts: number[], height = 160): Panel {
-  const width = counts.length;
+/**
+ * Bars of `counts` scaled to the largest, `barWidth` pixels per bin (a 1-pixel gap between bars
+ * wider than 2), missing bins marked red below the axis.
+ */
+export function histogramPanel(counts: number[], height = 160, barWidth = 1): Panel {
+  const gap = barWidth > 2 ? 1 : 0;
+  const width = counts.length * (barWidth + gap);
   const h = height + 6;
   const rgba = new Uint8Array(width * h * 4).fill(255);
   const max = Math.max(1, ...counts);
-  counts.forEach((c, x) => {
+  counts.forEach((c, bin) => {
     const bar = Math.round((c / max) * height);
-    for (let y = height - bar; y < height; y++) rgba.set([40, 90, 160, 255], (y * width + x) * 4);
-    if (c === 0) for (let y = height + 1; y < h; y++) rgba.set([220, 40, 40, 255], (y * width + x) * 4);
+    for (let x = bin * (barWidth + gap); x < bin * (barWidth + gap) + barWidth; x++) {
+      for (let y = height - bar; y < height; y++) rgba.set([40, 90, 160, 255], (y * width + x) * 4);
+      if (c === 0) for (let y = height + 1; y < h; y++) rgba.set([220, 40, 40, 255], (y * width + x) * 4);
+    }
   });
   return { width, height: h, rgba };
 }

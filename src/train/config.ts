@@ -112,11 +112,16 @@ export function buildRun(input: RunConfigInput, o: BuildOptions = {}): Run {
   const given = Object.fromEntries(Object.entries(config.dataset).filter(([, v]) => v !== undefined));
   const dataset = { ...preset?.dataset, ...given };
   const data = loadDataset(dataset);
-  // One learning rate per optimizer: a method option naming a protocol setting (WGAN's lr) wins over
-  // the flag (--lr), which wins over the method's paper default, which wins over a preset's.
+  // The protocol, each layer over the one before: the schema's defaults, the preset's, the method's
+  // paper settings, the user's (flags or --config), and method options naming a protocol field
+  // (WGAN's lr). A method's paper optimizer settings replace a preset's wholesale: a preset's
+  // per-network rates (lrG, lrD, betasG, betasD) are dropped when the method sets lr or betas, so
+  // each optimizer has one learning rate and config.json shows it.
+  const paperOptimizer = ['lr', 'beta1', 'beta2'].some((k) => k in (spec.protocolOverrides ?? {}));
+  const presetProtocol = Object.fromEntries(Object.entries(preset?.protocol ?? {}).filter(([k]) => !(paperOptimizer && ['lrG', 'lrD', 'betasG', 'betasD'].includes(k))));
   const named = Object.fromEntries((spec.protocolOptions ?? []).filter((k) => options.data[k] !== undefined).map((k) => [k, options.data[k]]));
   const rest = Object.fromEntries(Object.entries(options.data).filter(([k]) => !(spec.protocolOptions ?? []).includes(k as 'lr')));
-  const protocolParsed = ProtocolSchema.safeParse({ latentDim: latentFor(data.shape), ...preset?.protocol, ...spec.protocolOverrides, ...config.protocol, ...named }, { reportInput: true });
+  const protocolParsed = ProtocolSchema.safeParse({ latentDim: latentFor(data.shape), ...presetProtocol, ...spec.protocolOverrides, ...config.protocol, ...named }, { reportInput: true });
   if (!protocolParsed.success) throw new Error(`invalid configuration: ${describeIssues(protocolParsed.error, describe, ['protocol'])}`);
   const protocol = protocolParsed.data;
   const steps = config.steps ?? preset?.steps ?? 5000;

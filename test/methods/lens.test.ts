@@ -44,7 +44,7 @@ describe('the lens', () => {
     expect(params(a.method.D)).toEqual(params(b.method.D));
     manualSeed(1);
     const x = a.run.data.sampler.sample(16);
-    expect(noGrad(() => a.method.lens!.net.forward(x)).toNumbers()).toEqual(x.toNumbers());
+    expect(noGrad(() => a.method.modules.L.forward(x)).toNumbers()).toEqual(x.toNumbers());
   });
   it('the lens moves away from the identity while λ is large and comes back to it after K steps', () => {
     const { losses } = ring('lens-nsgan', { K: 150 }, 450);
