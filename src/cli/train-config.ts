@@ -16,7 +16,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /**
  * What `gantry train --data points.csv` uses where the user says nothing: the one configuration that
- * came closest to every pinned mixture at the pinned budget (README, "One configuration for every
+ * came closest to every pinned mixture at the pinned budget (docs/RESULTS.md, "One configuration for every
  * mixture"), rather than the 5,000-step, no-average defaults of the named datasets.
  */
 export const USER_POINTS_DEFAULTS = {

@@ -2,7 +2,7 @@
 // interpolates x̂ (double backprop), n_critic critic steps, Adam (1e-4, β = (0.5, 0.9)).
 // The defaults are the authors' 2D toy settings (λ = 0.1). On the 1200-D mixture they find no mode;
 // Algorithm 1's λ = 10 with the protocol's lr 1e-3 (`wgan-gp:lambda=10:lr=0.001`) captures all ten
-// (README, "Best configurations").
+// (docs/RESULTS.md, "Best configurations").
 import { z } from 'zod';
 import type { Module } from '../nn/index.js';
 import { grad, rand, type Tensor } from '../torch/index.js';
