@@ -211,14 +211,17 @@ export abstract class Method {
   }
 }
 
-/** How a method is listed, configured and built. */
-export interface MethodSpec<O extends z.ZodRawShape = z.ZodRawShape> {
+/** Options as the registry carries them: an object that the method's own schema parsed. */
+export type MethodOptions = Record<string, unknown>;
+
+/** How a method is listed, configured and built (the registry's shape; defineMethod makes one). */
+export interface MethodSpec {
   id: string;
   title: string;
   /** The paper and what was taken from it. */
   source: string;
   /** Method-specific hyperparameters, with the paper's defaults. */
-  options: z.ZodObject<O>;
+  options: z.ZodObject<z.ZodRawShape>;
   /** Protocol fields this method overrides (e.g. WGAN's RMSprop learning rate). */
   protocolOverrides?: Partial<Protocol>;
   /**
@@ -227,10 +230,23 @@ export interface MethodSpec<O extends z.ZodRawShape = z.ZodRawShape> {
    */
   protocolOptions?: readonly ('lr' | 'beta1' | 'beta2')[];
   /** Options that depend on the run's budget (the lens's K at a shortened budget), filled before create. */
+  resolveOptions?(options: MethodOptions, run: { steps: number }): MethodOptions;
+  create(protocol: Protocol, family: Family, options: MethodOptions): Method;
+}
+
+/** A method as its file writes it: create and resolveOptions see options typed by its own schema. */
+export interface MethodDefinition<O extends z.ZodRawShape> extends Omit<MethodSpec, 'options' | 'resolveOptions' | 'create'> {
+  options: z.ZodObject<O>;
   resolveOptions?(options: z.infer<z.ZodObject<O>>, run: { steps: number }): z.infer<z.ZodObject<O>>;
   create(protocol: Protocol, family: Family, options: z.infer<z.ZodObject<O>>): Method;
 }
 
-export function defineMethod<O extends z.ZodRawShape>(spec: MethodSpec<O>): MethodSpec<O> {
-  return spec;
+/** The registry's spec of a definition: options reach the method through its own schema's parse. */
+export function defineMethod<O extends z.ZodRawShape>(d: MethodDefinition<O>): MethodSpec {
+  const { resolveOptions } = d;
+  return {
+    ...d,
+    resolveOptions: resolveOptions && ((o, run) => resolveOptions(d.options.parse(o), run)),
+    create: (protocol, family, o) => d.create(protocol, family, d.options.parse(o)),
+  };
 }

@@ -20,7 +20,7 @@ export * from './base.js';
 export * from './adversarial.js';
 export { ganDiscriminatorLoss, minimaxObjective, nonSaturatingLoss } from './gan.js';
 
-const BASE: MethodSpec[] = [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan, regGan, mdgan, ivgan].map((m) => m as unknown as MethodSpec);
+const BASE: MethodSpec[] = [gan, nsgan, lsgan, wgan, wganGp, ebgan, began, unrolled, pacgan, ali, veegan, regGan, mdgan, ivgan];
 export const METHODS: Record<string, MethodSpec> = Object.fromEntries(
   [...BASE, ...LENS_BASES.map((id) => lensMethod(BASE.find((m) => m.id === id)!))].map((m) => [m.id, m]),
 );

@@ -73,13 +73,14 @@ export function lensMethod(base: MethodSpec): MethodSpec {
       })
       .strict(),
     protocolOverrides: base.protocolOverrides,
+    protocolOptions: base.protocolOptions,
     resolveOptions: (o, { steps }) => ({ ...o, K: o.K ?? (steps >= 2 * LENS_K ? LENS_K : Math.floor(steps / 2)) }),
     create: (p, family, o) => {
-      const { K, lensWidth, lensBlocks, ...rest } = o as Record<string, unknown> & { K: number; lensWidth?: number; lensBlocks?: number };
+      const { K, lensWidth, lensBlocks, ...rest } = o as { K?: number; lensWidth?: number; lensBlocks?: number };
       const m = base.create(p, family, rest);
       if (!(m instanceof AdversarialMethod)) throw new Error(`the lens wraps adversarial objectives; ${base.id} is not one`);
       const lens = withForkedStream(0x1e45, () => family.lens({ width: lensWidth, blocks: lensBlocks }));
       return m.wrap(new Lens(lens, K ?? LENS_K));
     },
-  }) as unknown as MethodSpec;
+  });
 }
