@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { DataFileError } from '../data/index.js';
 import { BenchStopped } from '../sweep/pool.js';
+import { DiskWriteError } from '../torch/index.js';
 import { addBenchCommands } from './bench.js';
 import { addDataCommands } from './data.js';
 import { addEvalImages } from './eval-images.js';
@@ -36,8 +37,9 @@ try {
     process.exit(e.signal === 'SIGTERM' ? 143 : 130);
   }
   const err = e as Error;
-  const known = err instanceof DataFileError || err instanceof z.ZodError || /^(invalid|unknown|gantry:)/.test(err.message);
+  const known = err instanceof DataFileError || err instanceof DiskWriteError || err instanceof z.ZodError || /^(invalid|unknown|gantry:)/.test(err.message);
   console.error(`gantry: ${err.message}`);
   if (!known && process.env.GANTRY_DEBUG) console.error(err.stack);
-  process.exit(1);
+  // A failed write (a full disk) exits with its own code, so scripts can tell it from bad input.
+  process.exit(err instanceof DiskWriteError ? DiskWriteError.exitCode : 1);
 }

@@ -2,9 +2,9 @@
 // optional header row) and NumPy .npy (float32/float64, 2-D, C order). Every problem names the file
 // and, for CSV, the line.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { Tensor } from '../torch/index.js';
+import { writeFileAtomic, type Tensor } from '../torch/index.js';
 
 export class DataFileError extends Error {}
 
@@ -136,5 +136,5 @@ export function writeNpy(path: string, t: Tensor): void {
   head[6] = 1;
   head[7] = 0;
   head.writeUInt16LE(header.length, 8);
-  writeFileSync(path, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+  writeFileAtomic(path, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
 }

@@ -1,5 +1,5 @@
 // Line charts (metric against training iterations, one line per method) as SVG rendered by resvg.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../torch/index.js';
 import { Resvg } from '@resvg/resvg-js';
 
 export interface Series {
@@ -76,7 +76,7 @@ export function renderCharts(charts: Chart[], xLabel: string): Buffer {
 }
 
 export function writeCharts(path: string, charts: Chart[], xLabel: string): void {
-  writeFileSync(path, renderCharts(charts, xLabel));
+  writeFileAtomic(path, renderCharts(charts, xLabel));
 }
 
 /** Counts of values per bin [edges[i], edges[i+1]); the last bin includes its right edge, values outside are left out. */
@@ -135,5 +135,5 @@ export function renderHistogram(hg: Histogram): Buffer {
 }
 
 export function writeHistogram(path: string, hg: Histogram): void {
-  writeFileSync(path, renderHistogram(hg));
+  writeFileAtomic(path, renderHistogram(hg));
 }

@@ -1,6 +1,6 @@
 // Labelled figures: panels laid out in a grid with titles, composed as SVG and rendered to PNG
 // by resvg (fonts from the system; scripts/setup.sh installs DejaVu).
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../torch/index.js';
 import { Resvg } from '@resvg/resvg-js';
 import { encodePng, type Panel } from './raster.js';
 
@@ -43,5 +43,5 @@ export function renderFigure(o: { title?: string; rowLabels: string[]; colLabels
 }
 
 export function writeFigure(path: string, o: Parameters<typeof renderFigure>[0]): void {
-  writeFileSync(path, renderFigure(o));
+  writeFileAtomic(path, renderFigure(o));
 }

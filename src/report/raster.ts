@@ -1,6 +1,6 @@
 // Small raster panels (density maps, heat maps) as RGBA buffers, written with pngjs; labelled
 // figures are composed as SVG and rendered with resvg (figure.ts).
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../torch/index.js';
 import { PNG } from 'pngjs';
 
 export interface Panel {
@@ -108,5 +108,5 @@ export function encodePng(p: Panel): Buffer {
 }
 
 export function writePng(path: string, p: Panel): void {
-  writeFileSync(path, encodePng(p));
+  writeFileAtomic(path, encodePng(p));
 }

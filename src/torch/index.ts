@@ -7,3 +7,4 @@ export * as F from './functional.js';
 export * as safetensors from './safetensors.js';
 export * from './random.js';
 export * as fused from './fused.js';
+export * from './disk.js';

@@ -3,7 +3,8 @@
 // Files written here load in Python with safetensors.torch.load_file. gantry adds the sha256 of
 // the data bytes to the metadata (`sha256`), so a damaged file is detected when it is read.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './disk.js';
 import { type DType, Tensor } from './tensor.js';
 import { tensor } from './creation.js';
 
@@ -69,23 +70,6 @@ export function deserialize(buf: Buffer, source = 'buffer'): { tensors: Record<s
     tensors[name] = dtype === 'bool' ? t.to('bool') : t;
   }
   return { tensors, metadata: (__metadata__ ?? {}) as Record<string, string> };
-}
-
-/**
- * Writes a file atomically (temporary file, fsync, rename): a crash never leaves a half-written
- * file. With `previous`, the file being replaced is kept under that name first (the last good one).
- */
-export function writeFileAtomic(path: string, data: string | Buffer, previous?: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  if (previous && existsSync(path)) renameSync(path, previous);
-  renameSync(tmp, path);
 }
 
 /** A safetensors file, written atomically; `previous` as in writeFileAtomic. */

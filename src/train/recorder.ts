@@ -1,7 +1,7 @@
 // Trainer events → the run folder's files: metrics.jsonl (losses every `logEvery` steps, the
 // metrics at every evaluation), sample grids and views, curves, checkpoints; and after the last
 // step final.json, the evaluation samples and the plots. The trainer never touches files.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeNpy } from '../data/files.js';
 import type { Method } from '../methods/index.js';
@@ -11,7 +11,7 @@ import { writeRunCurves } from '../report/curves.js';
 import { histogramPanel, imageGrid } from '../report/images.js';
 import { writePointPlots } from '../report/points.js';
 import { writePng } from '../report/raster.js';
-import { cat, gaussian, keep, mulberry32, noGrad, scope, tensor, withSeed, type Tensor } from '../torch/index.js';
+import { appendChecked, cat, gaussian, keep, mulberry32, noGrad, scope, tensor, withSeed, writeFileAtomic, type Tensor } from '../torch/index.js';
 import { saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
 import type { Run } from './config.js';
 import { evaluationSamples } from './load.js';
@@ -44,12 +44,22 @@ export function writeSampleGrid(method: Method, path: string): void {
 
 const writeCurves = (dir: string) => writeRunCurves(readMetrics(dir), { losses: join(dir, FILES.lossCurves), lens: join(dir, FILES.lensCurves) });
 
+/** A run folder being written: its clock, and the checkpoints saved into it. */
+export interface Recording {
+  /** Seconds trained so far, the resumed part included. */
+  seconds(): number;
+  /** Saves a checkpoint at `step` (the trainer's checkpoint events come here too). */
+  checkpoint(step: number): void;
+  /** The step of the last checkpoint known good in the folder (the resumed one, or the last saved), or null. */
+  lastGood(): number | null;
+}
+
 /**
  * Subscribes the run folder to the trainer's events. Resuming, config.json stays and metrics.jsonl
  * keeps only its lines up to the checkpoint's step, so the finished folder equals an uninterrupted
- * run's (timing fields aside). Returns the seconds trained so far, as the files count them.
+ * run's (timing fields aside).
  */
-export function recordRun(run: Run, dir: string, resume?: ResumePoint): () => number {
+export function recordRun(run: Run, dir: string, resume?: ResumePoint): Recording {
   mkdirSync(dir, { recursive: true });
   const metricsPath = join(dir, FILES.metrics);
   if (resume) {
@@ -57,8 +67,8 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint): () => nu
     // again when the checkpoint is the final one (the run died before final.json).
     rewriteMetrics(dir, readMetrics(dir).filter((l) => l.step <= resume.step && l.step < run.config.steps));
   } else {
-    writeFileSync(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
-    writeFileSync(metricsPath, '');
+    writeFileAtomic(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
+    writeFileAtomic(metricsPath, '');
   }
   const t0 = performance.now() - (resume?.seconds ?? 0) * 1000;
   const seconds = () => +((performance.now() - t0) / 1000).toFixed(2);
@@ -67,7 +77,7 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint): () => nu
   let lastLosses: Record<string, number> = {};
   run.trainer.on('step', ({ step, losses }) => {
     lastLosses = losses;
-    if (logEvery > 0 && step % logEvery === 0 && !evaluated(step)) appendFileSync(metricsPath, JSON.stringify({ step, seconds: seconds(), losses }) + '\n');
+    if (logEvery > 0 && step % logEvery === 0 && !evaluated(step)) appendChecked(metricsPath, JSON.stringify({ step, seconds: seconds(), losses }) + '\n');
   });
   const images = run.data.shape.kind === 'image';
   // Methods with other views of real data (the lens): a fixed real batch, drawn on a private stream
@@ -75,7 +85,7 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint): () => nu
   // shown through each view at every evaluation.
   const fixedReal = images ? keep(withSeed(run.config.seed * 7919 + 0x7ea1, () => noGrad(() => run.data.sampler.sample(32)))) : null;
   run.trainer.on('eval', ({ step, report }) => {
-    appendFileSync(metricsPath, JSON.stringify({ step, seconds: seconds(), losses: lastLosses, ...compactReport(report) }) + '\n');
+    appendChecked(metricsPath, JSON.stringify({ step, seconds: seconds(), losses: lastLosses, ...compactReport(report) }) + '\n');
     if (images) writeSampleGrid(run.method, join(dir, FILES.grid(step)));
     if (fixedReal) {
       scope(() => {
@@ -84,13 +94,22 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint): () => nu
     }
     writeCurves(dir);
   });
-  run.trainer.on('checkpoint', ({ step }) => saveRunCheckpoint(run, dir, { step, seconds: seconds() }));
-  return seconds;
+  let lastGood: number | null = resume?.step ?? null;
+  const checkpoint = (step: number) => {
+    saveRunCheckpoint(run, dir, { step, seconds: seconds() });
+    lastGood = step;
+  };
+  run.trainer.on('checkpoint', ({ step }) => checkpoint(step));
+  return { seconds, checkpoint, lastGood: () => lastGood };
 }
 
-/** After training: final.json, the evaluation samples and the plots. */
+/** After training: the evaluation samples and the plots, then final.json, which marks the run finished. */
 export function finishRun(run: Run, dir: string, report: Report | null, extra: Record<string, unknown> = {}): void {
+  writeOutputs(run, dir, report);
   writeFinal(dir, report, extra);
+}
+
+function writeOutputs(run: Run, dir: string, report: Report | null): void {
   if (run.data.shape.kind === 'image') {
     if (report && isDigitReport(report)) writePng(join(dir, FILES.histogram), histogramPanel(report.histogram));
     // A few thousand evaluation images as .npy (the metrics re-draw their own from the checkpoint).

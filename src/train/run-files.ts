@@ -1,10 +1,10 @@
 // A run folder's layout and its plain files: config.json, metrics.jsonl, final.json, samples.csv.
 // The checkpoints (checkpoints.ts), the recorder that writes as training goes (recorder.ts) and
 // loading a finished run (load.ts) all name files through FILES.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Report } from '../metrics/report.js';
-import { safetensors, type Tensor } from '../torch/index.js';
+import { writeFileAtomic, type Tensor } from '../torch/index.js';
 import type { RunConfigInput } from './config.js';
 
 export const FILES = {
@@ -40,7 +40,7 @@ export function readMetrics(dir: string): MetricsLine[] {
 
 /** metrics.jsonl replaced by `lines`, atomically (a resumed or rolled-back run cuts it back). */
 export function rewriteMetrics(dir: string, lines: object[]): void {
-  safetensors.writeFileAtomic(join(dir, FILES.metrics), lines.map((l) => JSON.stringify(l) + '\n').join(''));
+  writeFileAtomic(join(dir, FILES.metrics), lines.map((l) => JSON.stringify(l) + '\n').join(''));
 }
 
 /** A run folder's config.json (an error naming the folder when it is not one). */
@@ -62,7 +62,7 @@ export interface FinalRecord {
 }
 
 export function writeFinal(dir: string, report: Report | null, extra: Record<string, unknown>): void {
-  writeFileSync(join(dir, FILES.final), JSON.stringify({ ...report, ...extra }, null, 2) + '\n');
+  writeFileAtomic(join(dir, FILES.final), JSON.stringify({ ...report, ...extra }, null, 2) + '\n');
 }
 
 export function readFinal(dir: string): FinalRecord {
@@ -76,5 +76,5 @@ export function writeSamplesCsv(path: string, samples: Tensor): void {
   const v = samples.toNumbers();
   const lines = [Array.from({ length: d }, (_, j) => `x${j}`).join(',')];
   for (let i = 0; i < n; i++) lines.push(v.slice(i * d, (i + 1) * d).map((x) => +x.toPrecision(7)).join(','));
-  writeFileSync(path, lines.join('\n') + '\n');
+  writeFileAtomic(path, lines.join('\n') + '\n');
 }

@@ -1,10 +1,11 @@
 // Train one configuration into a folder, or resume one: what `gantry train` and each benchmark job do.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasCheckpoint, restoreCheckpoint, rollBack, saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
+import { DiskWriteError } from '../torch/index.js';
+import { hasCheckpoint, restoreCheckpoint, rollBack, type ResumePoint } from './checkpoints.js';
 import { buildRun, disposeRun, type Run, type RunConfigInput } from './config.js';
 import type { Describe } from './errors.js';
-import { finishRun, recordRun } from './recorder.js';
+import { finishRun, recordRun, type Recording } from './recorder.js';
 import { FILES, isFinished, readFinal, readRunConfig } from './run-files.js';
 import type { Report } from '../metrics/report.js';
 
@@ -69,22 +70,41 @@ function build(config: RunConfigInput, dir: string, hooks: RunHooks): Run {
   });
 }
 
+/** A run stopped because a file could not be written; the folder's last good checkpoint is named. */
+export class RunWriteError extends DiskWriteError {
+  constructor(e: DiskWriteError, dir: string, lastGood: number | null) {
+    super(e.path, e.code, '');
+    this.message =
+      `${e.message}. Training stopped; ` +
+      (lastGood === null ? `${dir} has no checkpoint yet` : `the last good checkpoint is at step ${lastGood}: free some space and continue with gantry train --resume ${dir}`);
+  }
+}
+
 function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks): RunResult {
-  recordRun(run, dir, resume);
-  hooks.observe?.(run);
-  // The divergence guard's first fall-back point.
-  if (run.config.onDiverge === 'lower-lr' && !resume) saveRunCheckpoint(run, dir, { step: 0, seconds: 0 });
-  const t0 = performance.now();
+  let recording: Recording | undefined;
   try {
-    const { report, steps, stopped } = run.trainer.run(resume?.step ?? 0);
-    const seconds = (performance.now() - t0) / 1000;
-    const stepsPerSecond = (steps - (resume?.step ?? 0)) / seconds;
-    if (!stopped) {
-      const total = +((resume?.seconds ?? 0) + seconds).toFixed(2);
-      finishRun(run, dir, report, { seconds: total, steps_per_second: +(steps / total).toFixed(1), method: run.config.method, dataset: run.data.name, seed: run.config.seed, steps });
-    }
-    return { report, seconds, stepsPerSecond, steps, stopped };
+    recording = recordRun(run, dir, resume);
+    hooks.observe?.(run);
+    // The divergence guard's first fall-back point.
+    if (run.config.onDiverge === 'lower-lr' && !resume) recording.checkpoint(0);
+    return train(run, dir, resume);
+  } catch (e) {
+    if (e instanceof DiskWriteError && !(e instanceof RunWriteError)) throw new RunWriteError(e, dir, recording?.lastGood() ?? resume?.step ?? null);
+    throw e;
   } finally {
     disposeRun(run);
   }
+}
+
+/** The loop from the resumed step; then, when it was not stopped, the run's outputs and final.json. */
+function train(run: Run, dir: string, resume: ResumePoint | undefined): RunResult {
+  const t0 = performance.now();
+  const { report, steps, stopped } = run.trainer.run(resume?.step ?? 0);
+  const seconds = (performance.now() - t0) / 1000;
+  const stepsPerSecond = (steps - (resume?.step ?? 0)) / seconds;
+  if (!stopped) {
+    const total = +((resume?.seconds ?? 0) + seconds).toFixed(2);
+    finishRun(run, dir, report, { seconds: total, steps_per_second: +(steps / total).toFixed(1), method: run.config.method, dataset: run.data.name, seed: run.config.seed, steps });
+  }
+  return { report, seconds, stepsPerSecond, steps, stopped };
 }
