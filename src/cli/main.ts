@@ -38,7 +38,7 @@ try {
   }
   const err = e as Error;
   const known = err instanceof DataFileError || err instanceof DiskWriteError || err instanceof z.ZodError || /^(invalid|unknown|gantry:)/.test(err.message);
-  console.error(`gantry: ${err.message}`);
+  console.error(`gantry: ${err.message.replace(/^gantry: /, '')}`);
   if (!known && process.env.GANTRY_DEBUG) console.error(err.stack);
   // A failed write (a full disk) exits with its own code, so scripts can tell it from bad input.
   process.exit(err instanceof DiskWriteError ? DiskWriteError.exitCode : 1);

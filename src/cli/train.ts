@@ -9,6 +9,7 @@ import { watchSignals } from '../torch/index.js';
 import { resumeDir, trainToDir, type RunHooks, type RunResult } from '../train/run.js';
 import { PRESETS } from '../train/presets.js';
 import { FILES } from '../train/run-files.js';
+import { LOCK_FILE, lockRunFolder } from '../train/lock.js';
 import { join } from 'node:path';
 import { attachProgress } from './progress.js';
 import { betas, device, int, kv, num } from './parsers.js';
@@ -75,8 +76,14 @@ export function addTrainCommand(program: Command): void {
       const ds = config.dataset ?? {};
       const source = ds.images ? 'images' : ds.cifar10 ? 'cifar10' : ds.data ? 'data' : (ds.name ?? 'ring');
       const out = o.out || `runs/${config.method}-${source}-seed${config.seed ?? 1}`;
-      claimRunFolder(out, o.overwrite);
-      trainCommand(o, (hooks) => trainToDir(config, out, { ...hooks, describe }), out);
+      // The folder's lock first: a second writer is refused before anything is removed or written.
+      const release = lockRunFolder(out, (s) => console.error(`gantry: ${s}`));
+      try {
+        claimRunFolder(out, o.overwrite);
+        trainCommand(o, (hooks) => trainToDir(config, out, { ...hooks, describe }), out);
+      } finally {
+        release();
+      }
     });
 }
 
@@ -84,16 +91,15 @@ export function addTrainCommand(program: Command): void {
  * A run folder for a new run: a new or empty folder, or, with --overwrite, one that holds a run
  * (removed first, so no stale file of the old run stays). Anything else is refused.
  */
-
 function claimRunFolder(out: string, overwrite: boolean): void {
-  if (!existsSync(out) || readdirSync(out).length === 0) return;
+  const entries = existsSync(out) ? readdirSync(out).filter((f) => f !== LOCK_FILE) : [];
+  if (entries.length === 0) return;
   if (!existsSync(join(out, FILES.config))) throw new Error(`invalid --out ${out}: the folder is not empty and holds no run; choose another --out`);
   if (!overwrite) throw new Error(`invalid --out ${out}: it holds a run already; continue it with gantry train --resume ${out}, or replace it with --overwrite`);
-  rmSync(out, { recursive: true });
+  for (const f of entries) rmSync(join(out, f), { recursive: true });
 }
 
 /** Trains (or resumes) with the progress bar, stops cleanly on Ctrl-C or SIGTERM, prints the outcome. */
-
 function trainCommand(o: { quiet?: boolean; json?: boolean }, train: (hooks: RunHooks) => RunResult, dir: string): void {
   let close = () => {};
   watchSignals(true);
@@ -116,5 +122,5 @@ function trainCommand(o: { quiet?: boolean; json?: boolean }, train: (hooks: Run
   const r = result.report;
   const method = (JSON.parse(readFileSync(join(dir, FILES.config), 'utf8')) as { method: string }).method;
   console.log(r ? `${method}: ${describeReport(r)}` : `${method}: trained (no known modes, so no mode metrics)`);
-  console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${dir}/ (${readdirSync(dir).join(', ')})`);
+  console.log(`${result.stepsPerSecond.toFixed(0)} steps/s; wrote ${dir}/ (${readdirSync(dir).filter((f) => !f.startsWith('.')).join(', ')})`);
 }

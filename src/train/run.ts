@@ -5,6 +5,7 @@ import { DiskWriteError } from '../torch/index.js';
 import { hasCheckpoint, restoreCheckpoint, rollBack, type ResumePoint } from './checkpoints.js';
 import { buildRun, disposeRun, type Run, type RunConfigInput } from './config.js';
 import type { Describe } from './errors.js';
+import { lockRunFolder } from './lock.js';
 import { finishRun, recordRun, type Recording } from './recorder.js';
 import { FILES, isFinished, readFinal, readRunConfig } from './run-files.js';
 import type { Report } from '../metrics/report.js';
@@ -32,7 +33,12 @@ export interface RunHooks {
 }
 
 export function trainToDir(config: RunConfigInput, dir: string, hooks: RunHooks = {}): RunResult {
-  return execute(build(config, dir, hooks), dir, undefined, hooks);
+  const release = lockRunFolder(dir, hooks.log);
+  try {
+    return execute(build(config, dir, hooks), dir, undefined, hooks);
+  } finally {
+    release();
+  }
 }
 
 export { isFinished } from './run-files.js';
@@ -47,6 +53,15 @@ export const finishedResult = (dir: string): RunResult => readFinal(dir);
  */
 export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: string } = {}): RunResult {
   const saved = readRunConfig(dir);
+  const release = lockRunFolder(dir, hooks.log);
+  try {
+    return resumeLocked(dir, saved, hooks, o);
+  } finally {
+    release();
+  }
+}
+
+function resumeLocked(dir: string, saved: RunConfigInput, hooks: RunHooks, o: { device?: string }): RunResult {
   if (isFinished(dir)) throw new Error(`cannot resume ${dir}: the run finished (${FILES.final} is there); gantry eval ${dir} shows its metrics`);
   const trainedOn = saved.device ?? 'cpu';
   const run = build({ ...saved, device: o.device ?? trainedOn }, dir, hooks);
