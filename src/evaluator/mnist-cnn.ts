@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, Conv2d, Linear, Module } from '../nn/index.js';
-import { F, cat, engineInfo, getDefaultDevice, keep, manualSeed, noGrad, packageRoot, randint, randperm, safetensors, scope, type Tensor } from '../torch/index.js';
+import { F, cat, engineInfo, getDefaultDevice, keep, manualSeed, noGrad, packageRoot, randint, randperm, safetensors, scope, withSeed, type Tensor } from '../torch/index.js';
 import { fileSha256 } from '../data/files.js';
 import { toPixels, type LabelledImages } from '../data/mnist.js';
 
@@ -60,7 +60,10 @@ export function loadEvaluator(dataset: EvaluatorDataset = 'mnist', dir?: string)
   const rec = JSON.parse(readFileSync(record, 'utf8')) as EvaluatorRecord;
   const actual = fileSha256(weights);
   if (actual !== rec.sha256) throw new Error(`gantry: ${weights} does not match its recorded hash (sha256 ${actual.slice(0, 12)}…, expected ${rec.sha256.slice(0, 12)}…): ${rebuild(dataset)}`);
-  const net = new MnistCnn();
+  // Built on a private stream: its initial weights are overwritten at once, and drawing them from the
+  // global generator would shift a training run's randomness depending on whether this process had
+  // loaded the classifier before (a resumed image run then differed from an uninterrupted one).
+  const net = withSeed(0, () => new MnistCnn());
   scope(() => net.loadStateDict(safetensors.loadFile(weights).tensors));
   net.eval();
   loaded.set(key, net);
