@@ -30,6 +30,8 @@ export function addEvalImages(program: Command): void {
     .command('eval-images')
     .description('image metrics (FID/KID/precision-recall/density-coverage on the MNIST-CNN features, IS, MODE score, modes, IvOM, noisy discriminator) of samples or a run, with the real-data row')
     .option('--samples <path>', 'generated images: a folder of PNG/JPEG files, or .npy (uint8 [n,h,w] / [n,h,w,c], or float [n,c,h,w] in [-1, 1])')
+    .addOption(new Option('--range <r>', 'the value range of float .npy samples (default -1,1, with a warning when every value is ≥ 0)').choices(['-1,1', '0,1']))
+    .option('--convert', "resize and convert --samples image files that are not the reference's size and colour (refused otherwise)")
     .option('--run <dir>', 'a run folder written by gantry train (its generator; IvOM needs one)')
     .addOption(new Option('--reference <name>', "reference data (default: the run's dataset)").choices([...IMAGE_DATASETS]))
     .option('--metrics <list>', `comma-separated from ${IMAGE_METRICS.join(', ')}, or all`, parseMetrics, DEFAULT_IMAGE_METRICS)
@@ -75,7 +77,7 @@ export function addEvalImages(program: Command): void {
         : {
             label: o.samples,
             images: () => {
-              const x = readImageSamples(o.samples, shape);
+              const x = readImageSamples(o.samples, shape, { range: o.range, convert: o.convert, warn: (s) => console.error(`gantry: ${s}`) });
               return x.shape[0] > o.n ? x.narrow(0, 0, o.n) : x;
             },
           };

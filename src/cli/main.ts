@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `gantry` command. Every failure prints one line naming the problem and the fix, and exits
 // non-zero; files already written stay as they were (checkpoints are written atomically).
+import './environment.js';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DataFileError } from '../data/index.js';

@@ -3,11 +3,11 @@ import { Command } from 'commander';
 import { describeReport } from '../metrics/report.js';
 import { manualSeed, scope } from '../torch/index.js';
 import { evaluateRun, loadRun } from '../train/load.js';
-import { writeSamplesCsv } from '../train/run-files.js';
+import { samplesCsv, writeSamplesCsv } from '../train/run-files.js';
 import { writeNpy } from '../data/files.js';
 import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { device, int } from './parsers.js';
 
 export function addRunCommands(program: Command): void {
@@ -29,21 +29,24 @@ export function addRunCommands(program: Command): void {
     .description("draw samples from a run's generator (its weight average when the run used --ema)")
     .option('--n <n>', 'how many', int('--n'), 64)
     .option('--seed <n>', 'random seed of the latent codes', int('--seed'), 0)
-    .option('--out <file>', 'a PNG grid for images, a CSV for points; .npy writes the raw samples', '')
+    .option('--out <file>', 'a PNG grid for images, a CSV for points; .npy writes the raw samples (points without --out: CSV on stdout)')
     .option('--device <d>', "cpu, cuda or cuda:N (default: the run's)", device)
     .action((dir, o) => {
       if (o.n < 1) throw new Error('invalid --n: must be at least 1');
       const run = loadRun(dir, { device: o.device });
-      const out = o.out || join(dir, run.data.shape.kind === 'image' ? 'sample.png' : 'sample.csv');
+      // Nothing is written into the run folder unasked: points go to stdout, images need a file.
+      if (!o.out && run.data.shape.kind === 'image') throw new Error('invalid options: image samples need --out grid.png (a PNG grid) or --out samples.npy');
+      const out: string | undefined = o.out;
       scope(() => {
         manualSeed(o.seed);
         const x = run.method.sample(o.n);
-        if (extname(out).toLowerCase() === '.npy') writeNpy(out, x);
+        if (!out) process.stdout.write(samplesCsv(x));
+        else if (extname(out).toLowerCase() === '.npy') writeNpy(out, x);
         else if (run.data.shape.kind === 'image') {
           if (extname(out).toLowerCase() !== '.png') throw new Error(`invalid --out ${out}: image samples are written as .png (a grid) or .npy`);
           writePng(out, imageGrid(x, Math.ceil(Math.sqrt(o.n))));
         } else writeSamplesCsv(out, x);
       });
-      console.log(`wrote ${o.n} samples of ${run.config.method} (${dir}) to ${out}`);
+      if (out) console.log(`wrote ${o.n} samples of ${run.config.method} (${dir}) to ${out}`);
     });
 }

@@ -42,15 +42,37 @@ function decode(path: string): { width: number; height: number; rgba: Uint8Array
   }
 }
 
-/** Every .png/.jpg/.jpeg in `dir` (sorted by name), resized to size × size (or size × width) with `channels` channels. */
-export function readImageFolder(dir: string, { size, channels, width: outW = size }: { size: number; channels: 1 | 3; width?: number }): ImageSet {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataFileError(`--images ${dir}: not a folder`);
+/** What reading a folder changed: "32×32 RGB → 28×28 grey" and how many files, with the first file's name. */
+export type Conversions = Map<string, { count: number; first: string }>;
+
+const isGrey = (rgba: Uint8Array) => {
+  for (let i = 0; i < rgba.length; i += 4) if (rgba[i] !== rgba[i + 1] || rgba[i] !== rgba[i + 2]) return false;
+  return true;
+};
+
+/**
+ * Every .png/.jpg/.jpeg in `dir` (sorted by name), resized to size × size (or size × width) with
+ * `channels` channels; `conversions` (when given) collects what was resized or turned grey.
+ */
+export function readImageFolder(
+  dir: string,
+  { size, channels, width: outW = size, flag = '--images', conversions }: { size: number; channels: 1 | 3; width?: number; flag?: string; conversions?: Conversions },
+): ImageSet {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataFileError(`${flag} ${dir}: not a folder`);
   const files = readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
-  if (files.length === 0) throw new DataFileError(`--images ${dir}: no .png, .jpg or .jpeg files in this folder`);
+  if (files.length === 0) throw new DataFileError(`${flag} ${dir}: no .png, .jpg or .jpeg files in this folder`);
   const out = new Uint8Array(files.length * channels * size * outW);
   noGrad(() => {
     files.forEach((f, i) => {
       const { width, height, rgba } = decode(join(dir, f));
+      if (conversions) {
+        const grey = isGrey(rgba);
+        if (width !== outW || height !== size || (channels === 1 && !grey)) {
+          const what = `${width}×${height} ${grey ? 'grey' : 'RGB'} → ${outW}×${size} ${channels === 1 ? 'grey' : 'RGB'}`;
+          const seen = conversions.get(what);
+          conversions.set(what, { count: (seen?.count ?? 0) + 1, first: seen?.first ?? f });
+        }
+      }
       // [h, w, 4] → [1, c, h, w] floats, resized on the engine, back to bytes.
       const rgb = tensor(rgba, { shape: [height, width, 4], dtype: 'uint8' }).narrow(2, 0, 3).permute(2, 0, 1).to('float32');
       const pixels = channels === 1 ? rgb.mul(tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, true) : rgb;
@@ -93,18 +115,36 @@ export function readCifar10(path: string): ImageSet {
   return new ImageSet(tensor(all, { shape: [all.length / 3072, 3, 32, 32], dtype: 'uint8' }));
 }
 
+export interface SampleReading {
+  /** The value range of float arrays: [−1, 1] (gantry's own) or [0, 1]; undefined: [−1, 1], with a warning when every value is ≥ 0. */
+  range?: '-1,1' | '0,1';
+  /** Resize and convert image files that are not of the reference's size and channels (refused otherwise). */
+  convert?: boolean;
+  warn?: (s: string) => void;
+}
+
 /**
  * Generated images for `gantry eval-images`, as float32 [n, c, h, w] in [−1, 1] of the reference's
- * shape: a folder of PNG/JPEG files (resized to h × w), or a .npy array: uint8 [n, h, w] or
- * [n, h, w, c] (0–255), or float32/float64 [n, c, h, w] (or [n, h, w] for one channel) in [−1, 1].
+ * shape: a folder of PNG/JPEG files, or a .npy array: uint8 [n, h, w] or [n, h, w, c] (0–255), or
+ * float32/float64 [n, c, h, w] (or [n, h, w] for one channel) in [−1, 1] or, with range '0,1', [0, 1].
+ * Both are shape-strict: files of another size or colour are refused unless `convert` is set, and
+ * then what was converted is said.
  */
-export function readImageSamples(path: string, shape: DataShape & { kind: 'image' }): Tensor {
+export function readImageSamples(path: string, shape: DataShape & { kind: 'image' }, o: SampleReading = {}): Tensor {
   const [c, h, w] = [shape.channels, shape.height, shape.width];
   const want = `${c}×${h}×${w}`;
   if (!existsSync(path)) throw new DataFileError(`--samples ${path}: no such file or folder`);
   if (statSync(path).isDirectory()) {
     if (c !== 1 && c !== 3) throw new DataFileError(`--samples ${path}: the reference has ${c} channels; image files give 1 or 3`);
-    return noGrad(() => readImageFolder(path, { size: h, width: w, channels: c }).images.to('float32').div(127.5).sub(1));
+    const conversions: Conversions = new Map();
+    const set = readImageFolder(path, { size: h, width: w, channels: c, flag: '--samples', conversions });
+    const said = [...conversions].map(([what, { count, first }]) => `${count} file(s) ${what} (first: ${first})`).join('; ');
+    if (said && !o.convert) {
+      set.images.dispose();
+      throw new DataFileError(`--samples ${path}: the reference's images are ${w}×${h} ${c === 1 ? 'grey' : 'RGB'}, and ${said}; save them at that size, or pass --convert to resize and convert them`);
+    }
+    if (said) o.warn?.(`--samples ${path}: converted ${said}`);
+    return noGrad(() => set.images.to('float32').div(127.5).sub(1));
   }
   if (extname(path).toLowerCase() !== '.npy') throw new DataFileError(`--samples ${path}: give a folder of PNG/JPEG files or a .npy array`);
   const { descr, shape: s, data } = readNpyArray(path);
@@ -127,7 +167,14 @@ export function readImageSamples(path: string, shape: DataShape & { kind: 'image
     x = x.to('float32');
     const [lo, hi] = [x.min().item(), x.max().item()];
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) bad('the array holds NaN or infinite values');
-    if (lo < -1.001 || hi > 1.001) bad(`float values span [${lo.toFixed(3)}, ${hi.toFixed(3)}], outside [−1, 1] (for [0, 1] images save 2·x − 1)`);
+    if (o.range === '0,1') {
+      if (lo < -0.001 || hi > 1.001) bad(`float values span [${lo.toFixed(3)}, ${hi.toFixed(3)}], outside [0, 1] (--range 0,1)`);
+      return x.mul(2).sub(1);
+    }
+    if (lo < -1.001 || hi > 1.001) bad(`float values span [${lo.toFixed(3)}, ${hi.toFixed(3)}], outside [−1, 1] (for [0, 1] images pass --range 0,1)`);
+    if (lo >= 0 && o.range === undefined) {
+      o.warn?.(`--samples ${path}: every value is in [0, 1] (${lo.toFixed(3)} to ${hi.toFixed(3)}); read as [−1, 1] images, where 0 is mid-grey. If they are [0, 1] images, pass --range 0,1 (--range -1,1 silences this)`);
+    }
     return x;
   });
 }

@@ -10,6 +10,7 @@ export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCa
 
 /** The `gantry train` flag of a run-configuration path: protocol.lrG → --lr-g, methodOptions.K → --opt K. */
 export function flagOf(path: (string | number)[]): string {
+  if (path.length === 0) return 'the configuration';
   const [head, key] = path.map(String);
   if (head === 'methodOptions') return key ? `--opt ${key}` : '--opt';
   if (head === 'dataset' && key === 'name') return '--dataset';
@@ -19,8 +20,26 @@ export function flagOf(path: (string | number)[]): string {
 
 const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
 
+/** The settings a schema allows at a path (for "is not a setting here"), when known. */
+export type KeysAt = (path: (string | number)[]) => string[] | undefined;
+
+/** The keys of the object schema at `path` inside `schema` (through optional and default wrappers). */
+export function keysOf(schema: z.ZodType): KeysAt {
+  return (path) => {
+    let s = schema as unknown as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } };
+    for (const key of [...path, null]) {
+      while (!s.shape && (s.def?.innerType || s.unwrap)) s = (s.def?.innerType ?? s.unwrap!()) as typeof s;
+      if (!s.shape) return undefined;
+      if (key === null) return Object.keys(s.shape);
+      s = s.shape[String(key)] as typeof s;
+      if (!s) return undefined;
+    }
+    return undefined;
+  };
+}
+
 /** One line per problem: "<name> must be …, got …". */
-export function describeIssues(error: z.ZodError, describe: Describe = flagOf, prefix: (string | number)[] = []): string {
+export function describeIssues(error: z.ZodError, describe: Describe = flagOf, prefix: (string | number)[] = [], keysAt?: KeysAt): string {
   return error.issues
     .map((i) => {
       const issue = i as z.core.$ZodIssue & { input?: unknown; minimum?: unknown; maximum?: unknown; inclusive?: boolean; expected?: string; keys?: string[]; values?: unknown[] };
@@ -33,8 +52,11 @@ export function describeIssues(error: z.ZodError, describe: Describe = flagOf, p
           return `${name} must be ${issue.inclusive ? '≥' : '>'} ${issue.minimum}${got}`;
         case 'invalid_type':
           return issue.input === undefined ? `${name} is required` : `${name} must be ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}${got}`;
-        case 'unrecognized_keys':
-          return issue.keys!.map((k) => `${describe([...prefix, ...issue.path.map(String), k])} is not a setting here`).join('; ');
+        case 'unrecognized_keys': {
+          const allowed = keysAt?.(issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)));
+          const list = allowed ? ` (the settings here: ${allowed.join(', ')})` : '';
+          return issue.keys!.map((k) => `${describe([...prefix, ...issue.path.map(String), k])} is not a setting here${list}`).join('; ');
+        }
         case 'invalid_format':
           return `${name} ${issue.message}${got}`;
         case 'invalid_value':

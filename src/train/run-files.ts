@@ -70,11 +70,15 @@ export function readFinal(dir: string): FinalRecord {
   return { report: Object.keys(report).length ? (report as Report) : null, seconds, stepsPerSecond: steps_per_second, steps };
 }
 
-/** Points [n, d] as CSV with a header x0,x1,… (7 significant digits). */
-export function writeSamplesCsv(path: string, samples: Tensor): void {
+/** Points [n, d] as CSV text with a header x0,x1,… (7 significant digits). */
+export function samplesCsv(samples: Tensor): string {
   const [n, d] = samples.shape;
   const v = samples.toNumbers();
   const lines = [Array.from({ length: d }, (_, j) => `x${j}`).join(',')];
   for (let i = 0; i < n; i++) lines.push(v.slice(i * d, (i + 1) * d).map((x) => +x.toPrecision(7)).join(','));
-  writeFileAtomic(path, lines.join('\n') + '\n');
+  return lines.join('\n') + '\n';
+}
+
+export function writeSamplesCsv(path: string, samples: Tensor): void {
+  writeFileAtomic(path, samplesCsv(samples));
 }

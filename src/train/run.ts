@@ -80,6 +80,7 @@ function build(config: RunConfigInput, dir: string, hooks: RunHooks): Run {
   let retries = 0;
   return buildRun(config, {
     describe: hooks.describe,
+    log: hooks.log,
     stopRequested: hooks.stopRequested,
     onDiverge: (run, step) => (run.config.onDiverge === 'lower-lr' && ++retries <= run.config.divergeRetries ? rollBack(run, dir, step, retries, hooks.log) : null),
   });

@@ -1,8 +1,8 @@
 // One truth per setting and honest inputs: every input either does what it says or is refused with
 // the flag (or file field) named, the bad value and what is allowed; nothing is silently ignored.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRun } from '../../src/train/config.js';
@@ -142,5 +142,49 @@ describe('data export', () => {
     const e = gantry(['eval-samples', '--samples', samples, '--modes', modes, '--sigma', '0.02', '--json']);
     expect(JSON.parse(e.stdout)).toMatchObject({ modes: 8, modes_max: 8, n: 400 });
     expect(gantry(['data', 'export', 'mnist', '--modes', modes]).status).toBe(1);
+  });
+});
+
+describe('crashes that became clear errors, and nothing written unasked', () => {
+  it('an unknown top-level key in a --config file or given to trainToDir is named, with the allowed ones', async () => {
+    const yaml = file('unknown-key.yaml', 'method: nsgan\nsteps: 10\nbogus: 3\n');
+    const r = gantry(['train', '--config', yaml, '--out', join(dir, 'unknown-key')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${yaml}: bogus is not a setting here (the settings here: method, methodOptions, dataset, preset, protocol, steps`);
+    expect(r.stderr).not.toMatch(/Cannot read properties/);
+    const { trainToDir } = await import('../../src/train/run.js');
+    expect(() => trainToDir({ method: 'nsgan', steps: 5, bogus: 1, protocol: { lrr: 1 } } as never, join(dir, 'unknown-lib'))).toThrow(
+      /lrr is not a setting here \(the settings here: nets, hidden, .*\); --bogus is not a setting here \(the settings here: method,/,
+    );
+  });
+  it('GANTRY_THREADS=0 or abc: one line, exit 1, no stack trace; --threads above the cores is capped, said and recorded', () => {
+    for (const bad of ['0', 'abc']) {
+      const r = spawnSync(process.execPath, [cli, 'doctor'], { encoding: 'utf8', env: { ...process.env, GANTRY_THREADS: bad } });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`gantry: GANTRY_THREADS=${bad} is not a positive whole number: unset it (all cores) or set e.g. GANTRY_THREADS=2`);
+    }
+    const out = join(dir, 'many-threads');
+    const r = gantry(['train', '--method', 'nsgan', '--steps', '5', '--threads', '1000', '--quiet', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const cores = availableParallelism();
+    expect(r.stderr).toContain(`--threads 1000 is more than this machine's ${cores} cores: using ${cores}`);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).threads).toBe(cores);
+  });
+  it('gantry sample without --out: points go to stdout and nothing is written into the run folder; images need --out', () => {
+    const out = join(dir, 'sampled');
+    expect(gantry(['train', '--method', 'nsgan', '--steps', '5', '--quiet', '--out', out]).status).toBe(0);
+    const before = readdirSync(out).sort();
+    const r = gantry(['sample', out, '--n', '5']);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n');
+    expect(rows[0]).toBe('x0,x1');
+    expect(rows.slice(1).map((l) => l.split(',').map(Number)).every((p) => p.length === 2 && p.every(Number.isFinite))).toBe(true);
+    expect(rows).toHaveLength(6);
+    expect(readdirSync(out).sort()).toEqual(before);
+    const images = join(dir, 'sampled-images');
+    expect(gantry(['train', '--method', 'nsgan', '--dataset', 'mnist', '--preset', 'quick', '--steps', '2', '--eval-samples', '64', '--batch-size', '8', '--quiet', '--out', images]).status).toBe(0);
+    const refused = gantry(['sample', images, '--n', '4']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('image samples need --out grid.png (a PNG grid) or --out samples.npy');
   });
 });

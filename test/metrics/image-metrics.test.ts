@@ -1,9 +1,10 @@
 // The image metrics against hand-computed and closed-form values, then on real MNIST data: the
 // sanity figures that say the feature space and the estimators behave.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
 import { imageSampler } from '../../src/data/images.js';
 import { loadMnist, toPixels } from '../../src/data/mnist.js';
 import { image } from '../../src/data/shape.js';
@@ -145,6 +146,32 @@ describe('image samples from files', () => {
     expect(() => readImageSamples(npy('u8.npy', '|u1', [2, 28, 28, 3], px), image(1, 28) as never)).toThrow(/u8\.npy.*shape \(2,28,28,3\).*1×28×28/);
     const big = new Float32Array(28 * 28).fill(200);
     expect(() => readImageSamples(npy('big.npy', '<f4', [1, 28, 28], new Uint8Array(big.buffer)), image(1, 28) as never)).toThrow(/outside \[−1, 1\]/);
+  });
+  it('a float array in [0, 1] is named with both ranges; --range 0,1 reads it as [0, 1] images', () => {
+    const unit = new Float32Array(2 * 28 * 28).map((_, i) => (i % 10) / 10);
+    const path = npy('unit.npy', '<f4', [2, 1, 28, 28], new Uint8Array(unit.buffer));
+    const warnings: string[] = [];
+    const asIs = readImageSamples(path, image(1, 28) as never, { warn: (w) => warnings.push(w) });
+    expect(asIs.min().item()).toBeCloseTo(0, 6);
+    expect(warnings.join()).toMatch(/every value is in \[0, 1\].*read as \[−1, 1\] images.*--range 0,1/);
+    const scaled = readImageSamples(path, image(1, 28) as never, { range: '0,1', warn: (w) => warnings.push(w) });
+    expect([scaled.min().item(), scaled.max().item()].map((v) => +v.toFixed(5))).toEqual([-1, 0.8]);
+    expect(warnings).toHaveLength(1);
+    expect(() => readImageSamples(npy('neg.npy', '<f4', [1, 1, 28, 28], new Uint8Array(new Float32Array(784).fill(-0.5).buffer)), image(1, 28) as never, { range: '0,1' })).toThrow(/outside \[0, 1\] \(--range 0,1\)/);
+  });
+  it('a folder of 32×32 RGB files is refused for a 28×28 grey reference, as .npy is; --convert converts and says what', () => {
+    const folder = join(dir, 'rgb32');
+    mkdirSync(folder);
+    for (const name of ['a.png', 'b.png']) {
+      const png = new PNG({ width: 32, height: 32 });
+      png.data.fill(0).forEach((_, i) => (png.data[i] = i % 4 === 3 ? 255 : (i * 7) % 256));
+      writeFileSync(join(folder, name), PNG.sync.write(png));
+    }
+    expect(() => readImageSamples(folder, image(1, 28) as never)).toThrow(/rgb32: the reference's images are 28×28 grey, and 2 file\(s\) 32×32 RGB → 28×28 grey \(first: a\.png\).*--convert/);
+    const said: string[] = [];
+    const x = readImageSamples(folder, image(1, 28) as never, { convert: true, warn: (w) => said.push(w) });
+    expect(x.shape).toEqual([2, 1, 28, 28]);
+    expect(said.join()).toContain('converted 2 file(s) 32×32 RGB → 28×28 grey');
   });
 });
 
