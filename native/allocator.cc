@@ -48,8 +48,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       }
       if (base == nullptr) {
         throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
-                         "gantry: out of CPU memory allocating " + std::to_string(nbytes) +
-                             " bytes: lower the batch size or the model's width");
+                         "gantry: out of CPU memory allocating " + std::to_string(nbytes) + " bytes");
       }
       *static_cast<size_t*>(base) = size;
       data = static_cast<char*>(base) + kAlign;

@@ -39,7 +39,9 @@ try {
   }
   const err = e as Error;
   const known = err instanceof DataFileError || err instanceof DiskWriteError || err instanceof z.ZodError || /^(invalid|unknown|gantry:)/.test(err.message);
-  console.error(`gantry: ${err.message.replace(/^gantry: /, '')}`);
+  // libtorch's messages carry no advice of their own: what to lower depends on the command.
+  const advice = /out of CPU memory/.test(err.message) ? ': lower what this command makes at once (--n, --batch-size, --eval-samples, --metric-samples, or the networks\' width)' : '';
+  console.error(`gantry: ${err.message.replace(/^gantry: /, '').split('\n')[0]}${advice}`);
   if (!known && process.env.GANTRY_DEBUG) console.error(err.stack);
   // A failed write (a full disk) exits with its own code, so scripts can tell it from bad input.
   process.exit(err instanceof DiskWriteError ? DiskWriteError.exitCode : 1);

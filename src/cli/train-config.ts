@@ -2,12 +2,11 @@
 // the shape of a run's config.json, so `--config runs/x/config.json` reruns x). Flags given on the
 // command line win over the file; defaults of flags do not. Inputs that would be silently ignored
 // are refused, and errors name the flag or the file field the user wrote.
-import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { LENS_BASES } from '../methods/index.js';
-import { fileSha256 } from '../data/files.js';
+import { fileProblem, fileSha256, readText } from '../data/files.js';
 import type { RunConfigInput } from '../train/config.js';
 import { flagOf, type Describe } from '../train/errors.js';
 
@@ -28,8 +27,9 @@ export const USER_POINTS_DEFAULTS = {
 
 /** A configuration file: JSON or YAML, one object in the shape of config.json. */
 export function readConfigFile(path: string): Obj {
-  if (!existsSync(path)) throw new Error(`invalid --config ${path}: no such file`);
-  const text = readFileSync(path, 'utf8');
+  const problem = fileProblem(path);
+  if (problem) throw new Error(`invalid --config ${path}: ${problem} (give a .yaml or .json file in config.json's shape)`);
+  const text = readText(path);
   let value: unknown;
   try {
     value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
@@ -143,7 +143,8 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
   }
   if (ds.data !== undefined) {
     const path = String(ds.data);
-    if (!existsSync(path)) throw new Error(`invalid ${describe(['dataset', 'data'])}: ${path} does not exist`);
+    const problem = fileProblem(path);
+    if (problem) throw new Error(`invalid ${describe(['dataset', 'data'])}: ${path} is ${problem === 'no such file' ? 'not there' : problem} (give a .csv or .npy file of points)`);
     // A new --data gets its hash; a file's own hash stays, so a changed file is caught when loaded.
     if (given('data') || ds.dataHash === undefined) ds.dataHash = fileSha256(path); // a later `gantry eval` notices a changed file
   }

@@ -2,11 +2,27 @@
 // optional header row) and NumPy .npy (float32/float64, 2-D, C order). Every problem names the file
 // and, for CSV, the line.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { writeFileAtomic, type Tensor } from '../torch/index.js';
 
 export class DataFileError extends Error {}
+
+/** Why a path cannot be read as a file: missing, a broken symbolic link, or a folder; null when it is a file. */
+export function fileProblem(path: string): string | null {
+  let link: string | null = null;
+  try {
+    if (lstatSync(path).isSymbolicLink()) link = readlinkSync(path);
+  } catch {
+    return 'no such file';
+  }
+  if (!existsSync(path)) return link !== null ? `a symbolic link to ${link}, which does not exist` : 'no such file';
+  if (statSync(path).isDirectory()) return 'a folder, not a file';
+  return null;
+}
+
+/** Text of a file, a UTF-8 byte-order mark dropped (editors on Windows write one). */
+export const readText = (path: string): string => readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
 
 /** A file's sha256 (hex): what a run records of its data, and the evaluator of its weights, to notice a change. */
 export const fileSha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -70,6 +86,9 @@ export function readNpyArray(file: string): NpyArray {
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
   const header = buf.toString('latin1', start, start + headerLen);
+  if (buf.length < start + headerLen || !/'shape':\s*\([^)]*\)/.test(header)) {
+    fail(file, `the .npy header is cut short or damaged (${buf.length} bytes in the file, the header alone needs ${start + headerLen}): save it again with np.save`);
+  }
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1] ?? '?';
   const fortran = /'fortran_order':\s*True/.test(header);
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);

@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { F, keep, noGrad, randint, tensor, type Tensor } from '../torch/index.js';
-import { DataFileError, readNpyArray } from './files.js';
+import { DataFileError, fileProblem, readNpyArray } from './files.js';
 import type { Sampler } from './mixture.js';
 import { image, type DataShape } from './shape.js';
 
@@ -59,7 +59,7 @@ export function readImageFolder(
   { size, channels, width: outW = size, flag = '--images', conversions }: { size: number; channels: 1 | 3; width?: number; flag?: string; conversions?: Conversions },
 ): ImageSet {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataFileError(`${flag} ${dir}: not a folder`);
-  const files = readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
+  const files = readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f) && statSync(join(dir, f)).isFile()).sort();
   if (files.length === 0) throw new DataFileError(`${flag} ${dir}: no .png, .jpg or .jpeg files in this folder`);
   const out = new Uint8Array(files.length * channels * size * outW);
   noGrad(() => {
@@ -133,7 +133,7 @@ export interface SampleReading {
 export function readImageSamples(path: string, shape: DataShape & { kind: 'image' }, o: SampleReading = {}): Tensor {
   const [c, h, w] = [shape.channels, shape.height, shape.width];
   const want = `${c}×${h}×${w}`;
-  if (!existsSync(path)) throw new DataFileError(`--samples ${path}: no such file or folder`);
+  if (!existsSync(path)) throw new DataFileError(`--samples ${path}: ${fileProblem(path) === 'no such file' ? 'no such file or folder' : fileProblem(path)}`);
   if (statSync(path).isDirectory()) {
     if (c !== 1 && c !== 3) throw new DataFileError(`--samples ${path}: the reference has ${c} channels; image files give 1 or 3`);
     const conversions: Conversions = new Map();

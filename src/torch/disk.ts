@@ -3,8 +3,8 @@
 // back), the folder is fsynced after the rename, and a failed write removes its temporary file and
 // throws DiskWriteError naming the file, the errno and the free space, with the old file untouched.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** A write that did not complete (a full disk, a read-only folder, …); what was saved before is intact. */
 export class DiskWriteError extends Error {
@@ -89,13 +89,35 @@ export function writeFileAtomic(path: string, data: string | Buffer, previous?: 
     }
     const back = readFileSync(tmp);
     if (back.length !== bytes.length || sha256(back) !== sha256(bytes)) throw new DiskWriteError(path, 'EIO', `read back ${back.length} of ${bytes.length} bytes, or different bytes`);
-    if (previous && existsSync(path)) renameSync(path, previous);
-    renameSync(tmp, path);
+    try {
+      if (previous && existsSync(path)) renameSync(path, previous);
+      renameSync(tmp, path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      throw new DiskWriteError(path, code, code === 'EISDIR' || code === 'ENOTEMPTY' ? 'a folder of that name is in the way' : 'cannot rename into place');
+    }
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
   fsyncDir(dirname(path));
+}
+
+/**
+ * Why `dir` cannot be created or written, or null: the nearest part of the path that exists is a
+ * file, or is not writable (a read-only disk, no permission).
+ */
+export function folderProblem(dir: string): string | null {
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    if (!statSync(at).isDirectory()) return `${at} is a file, not a folder`;
+    accessSync(at, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EACCES';
+    return `${at} is not writable (${code}${code === 'EROFS' ? ': a read-only disk' : code === 'EACCES' || code === 'EPERM' ? ': no permission' : ''})`;
+  }
+  return null;
 }
 
 /** Appends `text` to a file (metrics.jsonl), every byte checked. */

@@ -153,7 +153,8 @@ export function buildRun(input: RunConfigInput, o: BuildOptions = {}): Run {
     checkpointEvery: config.checkpointEvery,
     confidence: config.confidence,
     stopRequested: o.stopRequested,
-    onDiverge: o.onDiverge && ((step) => o.onDiverge!(run, step)),
+    // The guard runs only where the configuration asks for it (onDiverge: lower-lr).
+    onDiverge: o.onDiverge && config.onDiverge === 'lower-lr' ? (step) => o.onDiverge!(run, step) : undefined,
   });
   const run: Run = { config: resolved, data, method, trainer };
   return run;

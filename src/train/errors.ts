@@ -18,7 +18,7 @@ export function flagOf(path: (string | number)[]): string {
   return `--${kebab(head)}`;
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
+const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
 
 /** The settings a schema allows at a path (for "is not a setting here"), when known. */
 export type KeysAt = (path: (string | number)[]) => string[] | undefined;

@@ -2,7 +2,8 @@
 // writer's pid, host, start time and command. A second writer is refused before it writes anything,
 // naming the holder; a lock left by a process that died (SIGKILL, a crash) on this host is taken
 // over with a message. Readers (`gantry eval`, `sample`, a live view) take no lock.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { folderProblem } from '../torch/index.js';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -55,6 +56,8 @@ export function lockRunFolder(dir: string, log?: (s: string) => void): () => voi
     held.set(key, held.get(key)! + 1);
     return release;
   }
+  const problem = existsSync(key) && statSync(key).isDirectory() ? null : folderProblem(key);
+  if (problem) throw new Error(`gantry: cannot create the run folder ${dir}: ${problem}; choose another --out`);
   mkdirSync(key, { recursive: true });
   const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
   for (let attempt = 0; ; attempt++) {

@@ -59,13 +59,13 @@ export interface Recording {
  * keeps only its lines up to the checkpoint's step, so the finished folder equals an uninterrupted
  * run's (timing fields aside).
  */
-export function recordRun(run: Run, dir: string, resume?: ResumePoint): Recording {
+export function recordRun(run: Run, dir: string, resume?: ResumePoint, log?: (s: string) => void): Recording {
   mkdirSync(dir, { recursive: true });
   const metricsPath = join(dir, FILES.metrics);
   if (resume) {
     // Lines up to the checkpoint were written before it; the final evaluation's line is written
     // again when the checkpoint is the final one (the run died before final.json).
-    rewriteMetrics(dir, readMetrics(dir).filter((l) => l.step <= resume.step && l.step < run.config.steps));
+    rewriteMetrics(dir, readMetrics(dir, log).filter((l) => l.step <= resume.step && l.step < run.config.steps));
   } else {
     writeFileAtomic(join(dir, FILES.config), JSON.stringify(run.config, null, 2) + '\n');
     writeFileAtomic(metricsPath, '');

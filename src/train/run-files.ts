@@ -31,11 +31,35 @@ export const FILES = {
 /** One line of metrics.jsonl: losses every logEvery steps, the metrics at every evaluation, events. */
 export type MetricsLine = { step: number; seconds?: number; losses?: Record<string, number> } & Record<string, unknown>;
 
-/** metrics.jsonl's lines, in order. */
-export function readMetrics(dir: string): MetricsLine[] {
+/** A JSON file of a run folder, or an error naming the file and what to do. */
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`gantry: ${path} is not valid JSON (${(e as Error).message.split('\n')[0]}): ${what}`);
+  }
+}
+
+/**
+ * metrics.jsonl's lines, in order. A last line cut short (the process was killed while appending it)
+ * is dropped, said through `log`; a damaged line elsewhere is an error naming the file and the line.
+ */
+export function readMetrics(dir: string, log?: (s: string) => void): MetricsLine[] {
   const path = join(dir, FILES.metrics);
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const out: MetricsLine[] = [];
+  lines.forEach((l, i) => {
+    if (!l) return;
+    try {
+      out.push(JSON.parse(l));
+    } catch {
+      if (i === lines.length - 1) log?.(`${path}: its last line was cut short (a write interrupted), dropped: ${l.slice(0, 40)}…`);
+      else throw new Error(`gantry: ${path} line ${i + 1} is not valid JSON (${l.slice(0, 40)}…): remove that line (the checkpoints are separate and intact)`);
+    }
+  });
+  return out;
 }
 
 /** metrics.jsonl replaced by `lines`, atomically (a resumed or rolled-back run cuts it back). */
@@ -47,7 +71,7 @@ export function rewriteMetrics(dir: string, lines: object[]): void {
 export function readRunConfig(dir: string): RunConfigInput {
   const configPath = join(dir, FILES.config);
   if (!existsSync(configPath)) throw new Error(`${dir} is not a run folder: ${FILES.config} is missing`);
-  return JSON.parse(readFileSync(configPath, 'utf8')) as RunConfigInput;
+  return readJson(configPath, `restore it from a copy, or rewrite it from another run's ${FILES.config} with the same settings`) as RunConfigInput;
 }
 
 /** Whether a run folder holds a finished run (final.json is written last). */
@@ -66,8 +90,9 @@ export function writeFinal(dir: string, report: Report | null, extra: Record<str
 }
 
 export function readFinal(dir: string): FinalRecord {
-  const { seconds, steps_per_second, method, dataset, seed, steps, ...report } = JSON.parse(readFileSync(join(dir, FILES.final), 'utf8'));
-  return { report: Object.keys(report).length ? (report as Report) : null, seconds, stepsPerSecond: steps_per_second, steps };
+  const final = join(dir, FILES.final);
+  const { seconds, steps_per_second, method, dataset, seed, steps, ...report } = readJson(final, `delete it and run gantry train --resume ${dir} to write it again from the last checkpoint`) as Record<string, unknown>;
+  return { report: Object.keys(report).length ? (report as unknown as Report) : null, seconds: Number(seconds), stepsPerSecond: Number(steps_per_second), steps: Number(steps) };
 }
 
 /** Points [n, d] as CSV text with a header x0,x1,… (7 significant digits). */

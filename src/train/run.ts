@@ -82,7 +82,7 @@ function build(config: RunConfigInput, dir: string, hooks: RunHooks): Run {
     describe: hooks.describe,
     log: hooks.log,
     stopRequested: hooks.stopRequested,
-    onDiverge: (run, step) => (run.config.onDiverge === 'lower-lr' && ++retries <= run.config.divergeRetries ? rollBack(run, dir, step, retries, hooks.log) : null),
+    onDiverge: (run, step) => (++retries <= run.config.divergeRetries ? rollBack(run, dir, step, retries, hooks.log) : null),
   });
 }
 
@@ -99,7 +99,7 @@ export class RunWriteError extends DiskWriteError {
 function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks): RunResult {
   let recording: Recording | undefined;
   try {
-    recording = recordRun(run, dir, resume);
+    recording = recordRun(run, dir, resume, hooks.log);
     hooks.observe?.(run);
     // The divergence guard's first fall-back point.
     if (run.config.onDiverge === 'lower-lr' && !resume) recording.checkpoint(0);

@@ -83,10 +83,11 @@ export class Trainer extends EventEmitter<TrainerEvents> {
         this.emit('diverged', { step: step + 1, losses });
         const from = this.o.onDiverge?.(step + 1, losses) ?? null;
         if (from === null) {
-          throw new DivergenceError(
-            `training diverged at step ${step + 1} (losses ${JSON.stringify(losses)}). ` +
-              'Lower the learning rate (--lr), try another seed, or let gantry retry at a lower rate (--on-diverge lower-lr).',
-          );
+          // With a guard that gave up, its retries are spent: advising it again would send the user round in a circle.
+          const fix = this.o.onDiverge
+            ? 'The divergence guard has used its retries (--diverge-retries): lower the learning rate further (--lr), or try another seed.'
+            : 'Lower the learning rate (--lr), try another seed, or let gantry retry at a lower rate (--on-diverge lower-lr).';
+          throw new DivergenceError(`training diverged at step ${step + 1} (losses ${JSON.stringify(losses)}). ${fix}`);
         }
         step = from - 1; // the loop's step++ continues at `from`
         continue;

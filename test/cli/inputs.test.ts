@@ -1,10 +1,10 @@
 // One truth per setting and honest inputs: every input either does what it says or is refused with
 // the flag (or file field) named, the bad value and what is allowed; nothing is silently ignored.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildRun } from '../../src/train/config.js';
 import type { Optimizer } from '../../src/nn/index.js';
 
@@ -186,5 +186,54 @@ describe('crashes that became clear errors, and nothing written unasked', () => 
     const refused = gantry(['sample', images, '--n', '4']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('image samples need --out grid.png (a PNG grid) or --out samples.npy');
+  });
+});
+
+describe('errors that say what is wrong: the file or flag, the problem and the fix', () => {
+  const ro = mkdtempSync(join(tmpdir(), 'gantry-ro-'));
+  const roMounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', ro]).status === 0;
+  afterAll(() => {
+    if (roMounted) spawnSync('umount', [ro]);
+  });
+  const train = (...more: string[]) => gantry(['train', '--method', 'nsgan', '--steps', '5', '--quiet', ...more]);
+  it.skipIf(!roMounted)('--out on a read-only disk (skipped where tmpfs cannot be mounted: needs root)', () => {
+    const r = train('--out', join(ro, 'run'));
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`gantry: cannot create the run folder ${join(ro, 'run')}: ${ro} is not writable (EROFS: a read-only disk); choose another --out`);
+  });
+  it('--out below a file, --config that is a folder or a broken link, --data that is a broken link', () => {
+    const f = file('plain-file', 'x');
+    expect(train('--out', join(f, 'run')).stderr.trim()).toBe(`gantry: cannot create the run folder ${join(f, 'run')}: ${f} is a file, not a folder; choose another --out`);
+    const folder = join(dir, 'folder.yaml');
+    mkdirSync(folder, { recursive: true });
+    expect(gantry(['train', '--config', folder, '--out', join(dir, 'x1')]).stderr).toContain(`invalid --config ${folder}: a folder, not a file`);
+    const link = join(dir, 'broken.yaml');
+    symlinkSync(join(dir, 'nowhere.yaml'), link);
+    expect(gantry(['train', '--config', link, '--out', join(dir, 'x2')]).stderr).toContain(`invalid --config ${link}: a symbolic link to ${join(dir, 'nowhere.yaml')}, which does not exist`);
+    const data = join(dir, 'broken.csv');
+    symlinkSync(join(dir, 'nowhere.csv'), data);
+    expect(train('--data', data, '--out', join(dir, 'x3')).stderr).toContain(`invalid --data: ${data} is a symbolic link to ${join(dir, 'nowhere.csv')}, which does not exist`);
+  });
+  it('a JSON config with a byte-order mark is read; lr: .nan is named as NaN', () => {
+    const bom = file('bom.json', '\uFEFF{"method": "nsgan", "steps": 5}');
+    const r = gantry(['train', '--config', bom, '--quiet', '--out', join(dir, 'bom-run')]);
+    expect(r.status, r.stderr).toBe(0);
+    const nan = file('nan.yaml', 'method: nsgan\nsteps: 5\nprotocol:\n  lr: .nan\n');
+    expect(gantry(['train', '--config', nan, '--out', join(dir, 'nan-run')]).stderr).toContain(`${nan}: protocol.lr must be a number, got NaN`);
+  });
+  it('a truncated .npy header and an empty --samples folder are named as such', () => {
+    const head = Buffer.alloc(10);
+    head.write('\x93NUMPY', 0, 'latin1');
+    head[6] = 1;
+    head.writeUInt16LE(118, 8);
+    const npy = join(dir, 'cut.npy');
+    writeFileSync(npy, Buffer.concat([head, Buffer.from("{'descr': '<f4', 'fortran_order': False, 'shape': (", 'latin1')]));
+    expect(gantry(['eval-images', '--samples', npy, '--reference', 'mnist']).stderr).toContain(`${npy}: the .npy header is cut short or damaged (61 bytes in the file, the header alone needs 128): save it again with np.save`);
+    const empty = join(dir, 'empty-folder');
+    mkdirSync(empty, { recursive: true });
+    const r = gantry(['eval-images', '--samples', empty, '--reference', 'mnist']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`--samples ${empty}: no .png, .jpg or .jpeg files in this folder`);
+    expect(r.stderr).not.toContain('--images');
   });
 });

@@ -4,12 +4,12 @@
 // (timing fields aside). Runs the compiled CLI as a user would, on GANTRY_TEST_DEVICE (default cpu;
 // scripts/gpu-check.sh runs it on cuda).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/torch/index.js';
-import { trainToDir } from '../../src/train/run.js';
+import { finishedResult, trainToDir } from '../../src/train/run.js';
 
 const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const root = mkdtempSync(join(tmpdir(), 'gantry-resume-'));
@@ -191,7 +191,44 @@ describe('divergence guard', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.match(/learning rates halved/g)).toHaveLength(2);
     expect(r.stderr).toMatch(/training diverged at step \d+/);
+    expect(r.stderr).toContain('The divergence guard has used its retries (--diverge-retries): lower the learning rate further (--lr), or try another seed.');
+    expect(r.stderr).not.toContain('--on-diverge lower-lr');
     expect(r.stderr).not.toContain('checkpoint is kept');
+  });
+});
+
+describe('damaged run files', () => {
+  it('a half-written last line of metrics.jsonl (killed mid-append) is dropped with a message and the run resumes; a damaged line elsewhere is named', async () => {
+    const dir = join(root, 'half-line');
+    const a = await runUntil(trainArgs(dir), dir, 300, 'SIGINT');
+    expect(a.code).toBe(130);
+    appendFileSync(join(dir, 'metrics.jsonl'), '{"step":99999,"loss');
+    const r = gantry('train', '--resume', dir, '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/metrics\.jsonl: its last line was cut short \(a write interrupted\), dropped/);
+    expect(metrics(dir)).toBe(metrics(reference));
+    const broken = join(root, 'garbage-line');
+    const b = await runUntil(trainArgs(broken), broken, 300, 'SIGINT');
+    expect(b.code).toBe(130);
+    const lines = readFileSync(join(broken, 'metrics.jsonl'), 'utf8').split('\n');
+    lines[1] = 'garbage';
+    writeFileSync(join(broken, 'metrics.jsonl'), lines.join('\n'));
+    const c = gantry('train', '--resume', broken, '--quiet');
+    expect(c.status).toBe(1);
+    expect(c.stderr).toContain(`gantry: ${join(broken, 'metrics.jsonl')} line 2 is not valid JSON (garbage…): remove that line (the checkpoints are separate and intact)`);
+  });
+  it('a broken config.json or final.json is named with the way out', () => {
+    const dir = join(root, 'broken-json');
+    expect(gantry('train', '--method', 'nsgan', '--steps', '20', '--quiet', '--out', dir).status).toBe(0);
+    const config = readFileSync(join(dir, 'config.json'), 'utf8');
+    writeFileSync(join(dir, 'final.json'), '{"modes": 8,');
+    // What a benchmark's --resume reads of a finished run.
+    expect(() => finishedResult(dir)).toThrow(`${join(dir, 'final.json')} is not valid JSON`);
+    expect(() => finishedResult(dir)).toThrow(`delete it and run gantry train --resume ${dir} to write it again from the last checkpoint`);
+    writeFileSync(join(dir, 'config.json'), config.slice(0, 40));
+    const r = gantry('eval', dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`gantry: ${join(dir, 'config.json')} is not valid JSON \\(.*\\): restore it from a copy`));
   });
 });
 
