@@ -162,12 +162,12 @@ function writeGrid(cells: Cell[], o: SyntheticBenchOptions): void {
     const rowLabels = ['data', ...new Set(cells.map((c) => c.method))];
     const cellsGrid: FigureCell[][] = rowLabels.map((m) =>
       columns.map(({ d, range, rows }) => {
-        if (m === 'data') return { panel: densityPanel(rows, range), caption: `${d} (true)` };
+        if (m === 'data') return { panel: densityPanel(rows, range), caption: `${d} (true)`, range };
         const dir = join(o.out, 'runs', d, m, 'seed-1');
         const cell = cells.find((c) => c.method === m && c.dataset === d);
         const rep = cell?.runs[0]?.report;
         if (!existsSync(join(dir, 'samples.csv')) || !rep) return { panel: null, caption: 'failed' };
-        return { panel: densityPanel(readCsv(join(dir, 'samples.csv')), range), caption: `${rep.modes}/${rep.modes_max} modes, ${(100 * rep.high_quality).toFixed(0)}% HQ` };
+        return { panel: densityPanel(readCsv(join(dir, 'samples.csv')), range), caption: `${rep.modes}/${rep.modes_max} modes, ${(100 * rep.high_quality).toFixed(0)}% HQ`, range };
       }),
     );
     writeFigure(join(o.out, 'density-grid.png'), { title: 'Generated densities (seed 1)', rowLabels, colLabels: cols, cells: cellsGrid });

@@ -8,8 +8,8 @@ import type { Method } from '../methods/index.js';
 import type { Report } from '../metrics/report.js';
 import { compactReport, isDigitReport } from '../metrics/report.js';
 import { writeRunCurves } from '../report/curves.js';
-import { histogramPanel, imageGrid } from '../report/images.js';
-import { writePointPlots } from '../report/points.js';
+import { imageGrid } from '../report/images.js';
+import { writeModeHistogram, writePointPlots } from '../report/points.js';
 import { writePng } from '../report/raster.js';
 import { appendChecked, cat, gaussian, keep, mulberry32, noGrad, scope, tensor, withSeed, writeFileAtomic, type Tensor } from '../torch/index.js';
 import { saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
@@ -111,7 +111,9 @@ export function finishRun(run: Run, dir: string, report: Report | null, extra: R
 
 function writeOutputs(run: Run, dir: string, report: Report | null): void {
   if (run.data.shape.kind === 'image') {
-    if (report && isDigitReport(report)) writePng(join(dir, FILES.histogram), histogramPanel(report.histogram));
+    if (report && isDigitReport(report)) {
+      writeModeHistogram(join(dir, FILES.histogram), report.histogram, `${run.config.method} on ${run.data.name}, ${run.config.steps} steps, seed ${run.config.seed}: modes of ${report.n} samples`);
+    }
     // A few thousand evaluation images as .npy (the metrics re-draw their own from the checkpoint).
     scope(() => writeNpy(join(dir, FILES.samplesNpy), evaluationSamples(run, Math.min(run.config.evalSamples, 2560))));
     return;
