@@ -68,6 +68,7 @@ function fsyncDir(dir: string): void {
  */
 export function writeFileAtomic(path: string, data: string | Buffer, previous?: string): void {
   const bytes = toBuffer(data);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`gantry: cannot write ${path}: a folder of that name is in the way; give another file name`);
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     let fd: number;

@@ -236,4 +236,16 @@ describe('errors that say what is wrong: the file or flag, the problem and the f
     expect(r.stderr).toContain(`--samples ${empty}: no .png, .jpg or .jpeg files in this folder`);
     expect(r.stderr).not.toContain('--images');
   });
+  it("an output .png that is a folder, a folder named a.png among --samples files, and out of memory with advice for the command", () => {
+    const run = join(dir, 'for-output');
+    expect(train('--out', run).status).toBe(0);
+    const folder = join(dir, 'grid.png');
+    mkdirSync(folder, { recursive: true });
+    const r = gantry(['sample', run, '--n', '4', '--out', folder]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`gantry: cannot write ${folder}: a folder of that name is in the way; give another file name`);
+    const huge = gantry(['sample', run, '--n', '4000000000000']);
+    expect(huge.status).toBe(1);
+    expect(huge.stderr.trim()).toBe("gantry: out of CPU memory allocating 32000000000000 bytes: lower what this command makes at once (--n, --batch-size, --eval-samples, --metric-samples, or the networks' width)");
+  });
 });

@@ -172,6 +172,9 @@ describe('image samples from files', () => {
     const x = readImageSamples(folder, image(1, 28) as never, { convert: true, warn: (w) => said.push(w) });
     expect(x.shape).toEqual([2, 1, 28, 28]);
     expect(said.join()).toContain('converted 2 file(s) 32×32 RGB → 28×28 grey');
+    // A folder that happens to be called c.png is not an image (it gave a raw EISDIR).
+    mkdirSync(join(folder, 'c.png'));
+    expect(readImageSamples(folder, image(1, 28) as never, { convert: true }).shape).toEqual([2, 1, 28, 28]);
   });
 });
 
