@@ -2,7 +2,7 @@
 // writer's pid, host, start time and command. A second writer is refused before it writes anything,
 // naming the holder; a lock left by a process that died (SIGKILL, a crash) on this host is taken
 // over with a message. Readers (`gantry eval`, `sample`, a live view) take no lock.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { folderProblem } from '../torch/index.js';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,12 +45,15 @@ function readHolder(path: string): Holder | null {
 export function lockRunFolder(dir: string, log?: (s: string) => void): () => void {
   const key = resolve(dir);
   const path = join(key, LOCK_FILE);
+  let created = false;
   const release = () => {
     const n = (held.get(key) ?? 0) - 1;
     if (n > 0) return void held.set(key, n);
     held.delete(key);
     process.off('exit', release);
     if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
+    // A folder made only to hold the lock (the run was refused before writing) goes again.
+    if (created && existsSync(key) && readdirSync(key).length === 0) rmdirSync(key);
   };
   if (held.has(key)) {
     held.set(key, held.get(key)! + 1);
@@ -58,6 +61,7 @@ export function lockRunFolder(dir: string, log?: (s: string) => void): () => voi
   }
   const problem = existsSync(key) && statSync(key).isDirectory() ? null : folderProblem(key);
   if (problem) throw new Error(`gantry: cannot create the run folder ${dir}: ${problem}; choose another --out`);
+  created = !existsSync(key);
   mkdirSync(key, { recursive: true });
   const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
   for (let attempt = 0; ; attempt++) {
