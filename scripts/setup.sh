@@ -20,6 +20,8 @@ need=()
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 # script(1) gives the tests a terminal, to check that Ctrl-C puts it back (cursor, line wrap).
 command -v script >/dev/null || need+=(bsdutils)
+# Debian's Chromium for the live view's browser tests (playwright-core drives it; it downloads no browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then

@@ -14,6 +14,7 @@ import { addEvalSamples } from './eval-samples.js';
 import { addEvaluatorCommands } from './evaluator.js';
 import { addInfoCommands } from './info.js';
 import { addRunCommands } from './runs.js';
+import { addServeCommand } from './serve.js';
 import { addTrainCommand } from './train.js';
 
 const program = new Command('gantry')
@@ -23,6 +24,7 @@ const program = new Command('gantry')
 addInfoCommands(program);
 addTrainCommand(program);
 addRunCommands(program);
+addServeCommand(program);
 addEvalSamples(program);
 addDataCommands(program);
 addEvalImages(program);

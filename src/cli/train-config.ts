@@ -103,6 +103,7 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
     evalSamples: v('evalSamples'),
     checkpointEvery: v('checkpointEvery'),
     logEvery: v('logEvery'),
+    viewEvery: v('viewEvery'),
     onDiverge: v('onDiverge'),
     threads: v('threads'),
     device: v('device'),

@@ -10,7 +10,8 @@ import { resumeDir, trainToDir, type RunHooks, type RunResult } from '../train/r
 import { PRESETS } from '../train/presets.js';
 import { FILES } from '../train/run-files.js';
 import { LOCK_FILE, lockRunFolder } from '../train/lock.js';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { startDashboard } from './serve.js';
 import { attachProgress } from './progress.js';
 import { betas, device, int, kv, num } from './parsers.js';
 import { USER_POINTS_DEFAULTS, trainConfig } from './train-config.js';
@@ -64,12 +65,20 @@ export function addTrainCommand(program: Command): void {
     .option('--instance-noise-steps <n>', 'steps over which instance noise anneals', int('--instance-noise-steps'))
     .option('--opt <key=value>', 'a method hyperparameter (repeatable), see `gantry methods`', kv)
     .option('--lens', `a Tempered Adversarial Networks lens in front of D (on ${LENS_BASES.join(', ')}; the same as --method lens-<id>; its K: --opt K=10000)`)
+    .option('--view-every <n>', 'snapshots for the live view (view/) every n steps, points runs (0: none)', int('--view-every'))
+    .option('--dashboard', 'serve the live view of this run (and its sibling runs) while it trains, and print its URL')
     .option('--json', 'print final.json instead of a summary')
     .option('--quiet', 'no progress bar')
-    .action((o, cmd: Command) => {
+    .action(async (o, cmd: Command) => {
+      const dashboard = async (dir: string) => {
+        if (!o.dashboard) return;
+        const { url } = await startDashboard(dirname(resolve(dir)));
+        console.error(`gantry: live view at ${url}?run=${encodeURIComponent(basename(resolve(dir)))}`);
+      };
       if (o.resume) {
-        const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json', 'device'].includes(k));
+        const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json', 'device', 'dashboard'].includes(k));
         if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + kebab(k)).join(', ')}`);
+        await dashboard(o.resume);
         return trainCommand(o, (hooks) => resumeDir(o.resume, hooks, { device: o.device }), o.resume);
       }
       const { config, describe } = trainConfig(o, cmd);
@@ -80,6 +89,7 @@ export function addTrainCommand(program: Command): void {
       const release = lockRunFolder(out, (s) => console.error(`gantry: ${s}`));
       try {
         claimRunFolder(out, o.overwrite);
+        await dashboard(out);
         trainCommand(o, (hooks) => trainToDir(config, out, { ...hooks, describe }), out);
       } finally {
         release();

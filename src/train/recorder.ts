@@ -16,6 +16,7 @@ import { saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
 import type { Run } from './config.js';
 import { evaluationSamples } from './load.js';
 import { FILES, readMetrics, rewriteMetrics, writeFinal, writeSamplesCsv } from './run-files.js';
+import { viewWriter } from './views.js';
 
 /**
  * The same 64 latent codes at every evaluation, so the grids show one set of samples evolving.
@@ -94,6 +95,12 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint, log?: (s:
     }
     writeCurves(dir);
   });
+  // The live view's snapshots (points runs): one where training starts, then every viewEvery steps.
+  const view = run.config.viewEvery > 0 ? viewWriter(run, dir) : null;
+  if (view) {
+    view(resume?.step ?? 0);
+    run.trainer.on('step', ({ step }) => step % run.config.viewEvery === 0 && view(step));
+  }
   let lastGood: number | null = resume?.step ?? null;
   const checkpoint = (step: number) => {
     saveRunCheckpoint(run, dir, { step, seconds: seconds() });

@@ -1,0 +1,102 @@
+// `gantry serve`: read-only, only what is under its root, and a half-written metrics line never
+// breaks it. Then the live view in a real browser (Debian's chromium through playwright-core)
+// while a real `gantry train --dashboard` trains on the ring.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { serve } from '../../src/serve/server.js';
+
+const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const base = mkdtempSync(join(tmpdir(), 'gantry-serve-'));
+/** A raw GET (no URL normalisation by the client), resolving with the status and body. */
+const get = (url: string, path: string, method = 'GET') =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const u = new URL(url);
+    const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+describe('gantry serve', () => {
+  const root = join(base, 'runs');
+  const run = join(root, 'a');
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ method: 'nsgan', dataset: { name: 'ring' }, seed: 1, steps: 10 }));
+  writeFileSync(join(run, 'metrics.jsonl'), '{"step":1,"losses":{"d":1}}\n{"step":2,"losses":{"d":0.9}}\n{"step":3,"loss');
+  writeFileSync(join(base, 'secret.txt'), 'not yours');
+  symlinkSync(base, join(run, 'out'));
+  let url = '';
+  const started = serve({ root }).then((s) => {
+    url = s.url;
+    return s.server;
+  });
+  afterAll(async () => (await started).close());
+
+  it('binds 127.0.0.1, lists the runs, and skips a half-written metrics line (counted, not fatal)', async () => {
+    await started;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(JSON.parse((await get(url, '/api/runs')).body)).toEqual([{ path: 'a', method: 'nsgan', dataset: 'ring', seed: 1, steps: 10, finished: false }]);
+    const m = JSON.parse((await get(url, '/api/metrics/a')).body);
+    expect(m.lines.map((l: { step: number }) => l.step)).toEqual([1, 2]);
+    expect(m.skipped).toBe(1);
+    expect((await get(url, '/')).body).toContain('<title>gantry');
+    expect((await get(url, '/vendor/uPlot.iife.min.js')).status).toBe(200);
+  });
+  it('refuses paths that leave the root: .., encoded dots, absolute paths, symbolic links out; and every write', async () => {
+    await started;
+    expect((await get(url, '/runs/a/config.json')).status).toBe(200);
+    for (const p of ['/runs/../secret.txt', '/runs/%2e%2e/secret.txt', '/runs/a/%2e%2e%2f%2e%2e%2fsecret.txt', '/runs/%2fetc%2fpasswd', '/runs//etc/passwd', '/runs/a/out/secret.txt', '/api/metrics/..%2f..', '/page/..%2f..%2fpackage.json', '/vendor/..%2fpackage.json']) {
+      const r = await get(url, p);
+      expect([403, 404], p).toContain(r.status);
+      expect(r.body, p).not.toContain('not yours');
+    }
+    for (const m of ['POST', 'PUT', 'DELETE']) expect((await get(url, '/api/runs', m)).status).toBe(405);
+  });
+});
+
+const chromium = '/usr/bin/chromium';
+describe('the live view in a browser', () => {
+  let trainer: ChildProcess | undefined;
+  afterAll(() => trainer?.kill('SIGKILL'));
+  it.skipIf(!existsSync(chromium))("while a ring run trains: the step advances, the 2D canvas changes, 8 rows in the mode strip, curves grow (skipped where Debian's chromium is not installed; scripts/setup.sh installs it)", async () => {
+    const { chromium: browserType } = await import('playwright-core');
+    const out = join(base, 'live', 'ring');
+    trainer = spawn(process.execPath, [cli, 'train', '--method', 'nsgan', '--dataset', 'ring', '--steps', '20000', '--view-every', '50', '--log-every', '50', '--eval-every', '1000', '--quiet', '--dashboard', '--out', out], { env: { ...process.env, GANTRY_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      trainer!.stderr!.on('data', (d) => {
+        stderr += d;
+        const m = /live view at (http:\/\/127\.0\.0\.1:\d+\/\?run=\S+)/.exec(stderr);
+        if (m) resolve(m[1]);
+      });
+      trainer!.on('exit', () => reject(new Error(`train exited: ${stderr}`)));
+    });
+    const browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      const step = async () => Number(/step (\d+)/.exec((await page.textContent('#step-label')) ?? '')?.[1] ?? -1);
+      await page.waitForFunction(() => /step \d+/.test(document.getElementById('step-label')?.textContent ?? ''));
+      const canvas = () => page.evaluate(() => (document.getElementById('plane') as HTMLCanvasElement).toDataURL());
+      const points = () => page.evaluate(() => Number(document.querySelector('.chart[data-title="losses"]')?.getAttribute('data-points') ?? 0));
+      const [s1, c1, p1] = [await step(), await canvas(), await points()];
+      await page.screenshot({ path: join(base, 'live-1.png') });
+      await page.waitForFunction((s) => Number(/step (\d+)/.exec(document.getElementById('step-label')?.textContent ?? '')?.[1] ?? -1) >= s + 500, s1, { timeout: 60_000 });
+      const [s2, c2, p2] = [await step(), await canvas(), await points()];
+      await page.screenshot({ path: join(base, 'live-2.png') });
+      expect(s2).toBeGreaterThan(s1);
+      expect(c2).not.toBe(c1);
+      expect(p2).toBeGreaterThan(p1);
+      expect(await page.getAttribute('#strip', 'data-modes')).toBe('8');
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
