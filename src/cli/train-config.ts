@@ -104,6 +104,7 @@ export function trainConfig(o: Obj, cmd: Command): { config: RunConfigInput; des
     checkpointEvery: v('checkpointEvery'),
     logEvery: v('logEvery'),
     viewEvery: v('viewEvery'),
+    onCollapse: v('onCollapse'),
     onDiverge: v('onDiverge'),
     threads: v('threads'),
     device: v('device'),

@@ -66,6 +66,7 @@ export function addTrainCommand(program: Command): void {
     .option('--opt <key=value>', 'a method hyperparameter (repeatable), see `gantry methods`', kv)
     .option('--lens', `a Tempered Adversarial Networks lens in front of D (on ${LENS_BASES.join(', ')}; the same as --method lens-<id>; its K: --opt K=10000)`)
     .option('--view-every <n>', 'snapshots for the live view (view/) every n steps, points runs (0: none)', int('--view-every'))
+    .addOption(new Option('--on-collapse <what>', 'collapse alarms (alarms.jsonl): warn, stop (checkpoint, then exit 3; resumable), or off').choices(['warn', 'stop', 'off']))
     .option('--dashboard', 'serve the live view of this run (and its sibling runs) while it trains, and print its URL')
     .option('--json', 'print final.json instead of a summary')
     .option('--quiet', 'no progress bar')
@@ -76,10 +77,10 @@ export function addTrainCommand(program: Command): void {
         console.error(`gantry: live view at ${url}?run=${encodeURIComponent(basename(resolve(dir)))}`);
       };
       if (o.resume) {
-        const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json', 'device', 'dashboard'].includes(k));
+        const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json', 'device', 'dashboard', 'onCollapse'].includes(k));
         if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + kebab(k)).join(', ')}`);
         await dashboard(o.resume);
-        return trainCommand(o, (hooks) => resumeDir(o.resume, hooks, { device: o.device }), o.resume);
+        return trainCommand(o, (hooks) => resumeDir(o.resume, hooks, { device: o.device, onCollapse: o.onCollapse }), o.resume);
       }
       const { config, describe } = trainConfig(o, cmd);
       const ds = config.dataset ?? {};
@@ -122,6 +123,11 @@ function trainCommand(o: { quiet?: boolean; json?: boolean }, train: (hooks: Run
   } finally {
     close();
     watchSignals(false);
+  }
+  if (result.stopped?.startsWith('collapse:')) {
+    console.error(`gantry: stopped at step ${result.steps} by the collapse alarm ${result.stopped.slice(9)} (--on-collapse stop); the checkpoint is saved. Continue with: gantry train --resume ${dir} --on-collapse warn`);
+    process.exitCode = 3;
+    return;
   }
   if (result.stopped) {
     console.error(`gantry: stopped at step ${result.steps} (${result.stopped}); the checkpoint is saved. Continue with: gantry train --resume ${dir}`);

@@ -57,6 +57,8 @@ export const RunConfigSchema = z
     divergeRetries: z.number().int().min(0).max(20).default(3),
     /** Losses (and gradient norms) to metrics.jsonl every this many steps (0: only at evaluations). */
     logEvery: z.number().int().min(0).default(100),
+    /** Collapse alarms (src/train/alarms.ts): off, warn (alarms.jsonl and the terminal), or stop (and end the run with a checkpoint, exit 3). */
+    onCollapse: z.enum(['off', 'warn', 'stop']).default('warn'),
     /** Live-view snapshots (view/step-N.json) every this many steps, points runs (0: none). */
     viewEvery: z.number().int().min(0).default(100),
     /** The counting classifier's top-probability threshold for the confident-mode count. */

@@ -26,6 +26,8 @@ export const FILES = {
   /** Real images (top half) and the same images through a method's view, e.g. the lens (bottom half). */
   view: (name: string, step: number) => `${name}-step${String(step).padStart(7, '0')}.png`,
   lensCurves: 'lens.png',
+  /** Collapse alarms: one JSON line each (step, rule, message, values). */
+  alarms: 'alarms.jsonl',
 } as const;
 
 /** One line of metrics.jsonl: losses every logEvery steps, the metrics at every evaluation, events. */

@@ -1,13 +1,15 @@
 // Train one configuration into a folder, or resume one: what `gantry train` and each benchmark job do.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiskWriteError } from '../torch/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { DiskWriteError, pendingStop, writeFileAtomic } from '../torch/index.js';
+import { ALARM_DEFAULTS, appendAlarm, CollapseWatch } from './alarms.js';
 import { hasCheckpoint, restoreCheckpoint, rollBack, type ResumePoint } from './checkpoints.js';
 import { buildRun, disposeRun, type Run, type RunConfigInput } from './config.js';
 import type { Describe } from './errors.js';
 import { lockRunFolder } from './lock.js';
 import { finishRun, recordRun, type Recording } from './recorder.js';
-import { FILES, isFinished, readFinal, readRunConfig } from './run-files.js';
+import { FILES, isFinished, readFinal, readMetrics, readRunConfig } from './run-files.js';
 import type { Report } from '../metrics/report.js';
 
 export interface RunResult {
@@ -35,7 +37,8 @@ export interface RunHooks {
 export function trainToDir(config: RunConfigInput, dir: string, hooks: RunHooks = {}): RunResult {
   const release = lockRunFolder(dir, hooks.log);
   try {
-    return execute(build(config, dir, hooks), dir, undefined, hooks);
+    const collapse: CollapseStop = { reason: null };
+    return execute(build(config, dir, hooks, collapse), dir, undefined, hooks, collapse);
   } finally {
     release();
   }
@@ -51,7 +54,7 @@ export const finishedResult = (dir: string): RunResult => readFinal(dir);
  * counters and the random generators, so the finished folder equals an uninterrupted run's.
  * `device` continues on another device than config.json's (this time only; not bit-identical).
  */
-export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: string } = {}): RunResult {
+export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: string; onCollapse?: 'off' | 'warn' | 'stop' } = {}): RunResult {
   const saved = readRunConfig(dir);
   const release = lockRunFolder(dir, hooks.log);
   try {
@@ -61,27 +64,33 @@ export function resumeDir(dir: string, hooks: RunHooks = {}, o: { device?: strin
   }
 }
 
-function resumeLocked(dir: string, saved: RunConfigInput, hooks: RunHooks, o: { device?: string }): RunResult {
+function resumeLocked(dir: string, saved: RunConfigInput, hooks: RunHooks, o: { device?: string; onCollapse?: 'off' | 'warn' | 'stop' }): RunResult {
   if (isFinished(dir)) throw new Error(`cannot resume ${dir}: the run finished (${FILES.final} is there); gantry eval ${dir} shows its metrics`);
   const trainedOn = saved.device ?? 'cpu';
-  const run = build({ ...saved, device: o.device ?? trainedOn }, dir, hooks);
+  const collapse: CollapseStop = { reason: null };
+  const run = build({ ...saved, device: o.device ?? trainedOn, onCollapse: o.onCollapse ?? saved.onCollapse }, dir, hooks, collapse);
   if (run.config.device !== trainedOn) hooks.log?.(`continuing on ${run.config.device} a run started on ${trainedOn}: it will not equal an uninterrupted run bit for bit (config.json keeps ${trainedOn})`);
   for (const f of readdirSync(dir).filter((f) => f.includes('.tmp-'))) rmSync(join(dir, f)); // a write cut short
   if (!hasCheckpoint(dir)) {
     // Stopped before its first checkpoint: the same configuration from the start is the same run.
     hooks.log?.(`${dir} has no checkpoint yet: training from step 0`);
-    return execute(run, dir, undefined, hooks);
+    return execute(run, dir, undefined, hooks, collapse);
   }
-  return execute(run, dir, restoreCheckpoint(run, dir, { rng: true, log: hooks.log }), hooks);
+  return execute(run, dir, restoreCheckpoint(run, dir, { rng: true, log: hooks.log }), hooks, collapse);
 }
 
-/** The run with its trainer complete: how it is stopped, and the divergence guard (--on-diverge lower-lr). */
-function build(config: RunConfigInput, dir: string, hooks: RunHooks): Run {
+/** Why a collapse alarm stopped the run (--on-collapse stop), shared by the trainer's stop check and the watch. */
+interface CollapseStop {
+  reason: string | null;
+}
+
+/** The run with its trainer complete: how it is stopped (signals, a collapse alarm), and the divergence guard (--on-diverge lower-lr). */
+function build(config: RunConfigInput, dir: string, hooks: RunHooks, collapse: CollapseStop): Run {
   let retries = 0;
   return buildRun(config, {
     describe: hooks.describe,
     log: hooks.log,
-    stopRequested: hooks.stopRequested,
+    stopRequested: () => (hooks.stopRequested ?? pendingStop)() ?? collapse.reason,
     onDiverge: (run, step) => (++retries <= run.config.divergeRetries ? rollBack(run, dir, step, retries, hooks.log) : null),
   });
 }
@@ -96,10 +105,11 @@ export class RunWriteError extends DiskWriteError {
   }
 }
 
-function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks): RunResult {
+function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks, collapse: CollapseStop): RunResult {
   let recording: Recording | undefined;
   try {
     recording = recordRun(run, dir, resume, hooks.log);
+    watchCollapse(run, dir, resume, hooks, collapse);
     hooks.observe?.(run);
     // The divergence guard's first fall-back point.
     if (run.config.onDiverge === 'lower-lr' && !resume) recording.checkpoint(0);
@@ -110,6 +120,46 @@ function execute(run: Run, dir: string, resume: ResumePoint | undefined, hooks: 
   } finally {
     disposeRun(run);
   }
+}
+
+/**
+ * The collapse alarms of a run (--on-collapse warn|stop; off: none): alarms.jsonl, the terminal,
+ * and with stop the trainer's stop check. Resuming, the watch first replays metrics.jsonl up to the
+ * checkpoint, so an alarm already raised is not raised again, and alarms.jsonl is cut back to it.
+ */
+function watchCollapse(run: Run, dir: string, resume: ResumePoint | undefined, hooks: RunHooks, collapse: CollapseStop): void {
+  const mode = run.config.onCollapse;
+  if (mode === 'off') return;
+  const path = join(dir, FILES.alarms);
+  const watch = new CollapseWatch(ALARM_DEFAULTS, () => {});
+  const { logEvery } = run.config;
+  if (resume) {
+    for (const l of readMetrics(dir)) {
+      if (l.losses && logEvery > 0 && l.step % logEvery === 0) watch.losses(l.step, l.losses);
+      if ('modes' in l) watch.evaluation(l.step, l as unknown as Report);
+    }
+    const kept = readMetricsLike(path).filter((a) => a.step <= resume.step);
+    writeFileAtomic(path, kept.map((a) => JSON.stringify(a) + '\n').join(''));
+  } else if (existsSync(path)) rmSync(path);
+  watch.onAlarm = (a) => {
+    appendAlarm(path, a);
+    hooks.log?.(`collapse alarm at step ${a.step}: ${a.rule}: ${a.message}${mode === 'stop' ? ' (--on-collapse stop: stopping with a checkpoint)' : ''}`);
+    if (mode === 'stop') collapse.reason ??= `collapse:${a.rule}`;
+  };
+  run.trainer.on('step', ({ step, losses }) => logEvery > 0 && step % logEvery === 0 && watch.losses(step, losses));
+  run.trainer.on('eval', ({ step, report }) => watch.evaluation(step, report));
+}
+
+/** alarms.jsonl's lines (a damaged one dropped). */
+function readMetricsLike(path: string): { step: number }[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').flatMap((l) => {
+    try {
+      return l ? [JSON.parse(l)] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The loop from the resumed step; then, when it was not stopped, the run's outputs and final.json. */
