@@ -21,6 +21,7 @@ import { manualSeed, useDevice } from '../torch/index.js';
 import { getPreset } from '../train/presets.js';
 import type { RunResult } from '../train/run.js';
 import { meanStd, row, writeTable } from '../report/table.js';
+import { runFoldersUnder, writeHtmlReport } from '../report/html.js';
 
 export interface ImageBenchOptions {
   methods: string[];
@@ -151,6 +152,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
   );
   writeMosaic(cells, o, steps);
   writeTrend(cells, o);
+  writeHtmlReport(join(o.out, 'report.html'), o.out, runFoldersUnder(o.out));
   writeTable(o.out, table, { wall, workers: o.workers, cellConfig: join(o.out, 'runs', '<method>', 'seed-<n>', 'config.json') }, log);
   return { cells, real };
 }

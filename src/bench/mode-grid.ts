@@ -14,6 +14,7 @@ import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { useDevice } from '../torch/index.js';
 import { sampleRun } from '../train/load.js';
 import { meanStd, row, writeTable } from '../report/table.js';
+import { runFoldersUnder, writeHtmlReport } from '../report/html.js';
 
 /** One hyperparameter setting of the grid: protocol overrides on top of the small-d preset. */
 export interface GridSetting {
@@ -170,6 +171,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
     edges,
     series: labels.map((m) => ({ label: m, values: scores(m) })),
   });
+  writeHtmlReport(join(o.out, 'report.html'), o.out, runFoldersUnder(o.out));
   writeTable(o.out, table, { wall, workers: o.workers, cellConfig: join(o.out, 'runs', 'setting-<nn>', '<method>', 'config.json') }, log);
   return { rows, real };
 }

@@ -10,6 +10,7 @@ import { histogramPanel } from '../report/images.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
 import { mean, meanStd, row, std, writeTable } from '../report/table.js';
+import { runFoldersUnder, writeHtmlReport } from '../report/html.js';
 import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed, scope, tensor, useDevice } from '../torch/index.js';
 import type { RunResult } from '../train/run.js';
@@ -141,6 +142,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
   writeFileSync(join(o.out, 'table.json'), JSON.stringify({ options: o, wall_seconds: +wall.toFixed(1), rows: cells.map(summarize), cells }, null, 2) + '\n');
   writeGrid(cells, o);
   writeModeShares(cells, o);
+  writeHtmlReport(join(o.out, 'report.html'), o.out, runFoldersUnder(o.out));
   writeTable(o.out, table, { wall, workers: o.workers, cellConfig: join(o.out, 'runs', '<dataset>', '<method>', 'seed-<n>', 'config.json') }, log);
   return cells;
 }

@@ -2,7 +2,8 @@
 // metrics at every evaluation), sample grids and views, curves, checkpoints; and after the last
 // step final.json, the evaluation samples and the plots. The trainer never touches files.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeHtmlReport } from '../report/html.js';
 import { writeNpy } from '../data/files.js';
 import type { Method } from '../methods/index.js';
 import type { Report } from '../metrics/report.js';
@@ -114,6 +115,8 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint, log?: (s:
 export function finishRun(run: Run, dir: string, report: Report | null, extra: Record<string, unknown> = {}): void {
   writeOutputs(run, dir, report);
   writeFinal(dir, report, extra);
+  // Last, so it shows the finished run (final.json included).
+  writeHtmlReport(join(dir, FILES.report), dirname(resolve(dir)), [basename(resolve(dir))]);
 }
 
 function writeOutputs(run: Run, dir: string, report: Report | null): void {

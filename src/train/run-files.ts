@@ -26,6 +26,8 @@ export const FILES = {
   /** Real images (top half) and the same images through a method's view, e.g. the lens (bottom half). */
   view: (name: string, step: number) => `${name}-step${String(step).padStart(7, '0')}.png`,
   lensCurves: 'lens.png',
+  /** The run as one self-contained page (src/report/html.ts). */
+  report: 'report.html',
   /** Collapse alarms: one JSON line each (step, rule, message, values). */
   alarms: 'alarms.jsonl',
 } as const;

@@ -1,8 +1,8 @@
 // `gantry serve`: read-only, only what is under its root, and a half-written metrics line never
 // breaks it. Then the live view in a real browser (Debian's chromium through playwright-core)
 // while a real `gantry train --dashboard` trains on the ring.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,3 +100,40 @@ describe('the live view in a browser', () => {
     }
   }, 120_000);
 });
+
+describe('report.html', () => {
+  it.skipIf(!existsSync(chromium))("opens from disk with every network request blocked: curves, the 2D view and the mode strip render, no request leaves the file (skipped where Debian's chromium is not installed; scripts/setup.sh installs it)", async () => {
+    const out = join(base, 'report', 'ring');
+    const r = spawnSync(process.execPath, [cli, 'train', '--method', 'nsgan', '--dataset', 'ring', '--steps', '400', '--view-every', '50', '--log-every', '20', '--eval-every', '100', '--quiet', '--out', out], { encoding: 'utf8', env: { ...process.env, GANTRY_THREADS: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    const size = statSync(join(out, 'report.html')).size;
+    expect(size).toBeLessThan(5 * 2 ** 20);
+    const { chromium: browserType } = await import('playwright-core');
+    const browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      await page.route('**/*', (route) => {
+        const u = route.request().url();
+        if (u.startsWith('file://') || u.startsWith('data:')) return route.continue();
+        requests.push(u);
+        return route.abort();
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${join(out, 'report.html')}`);
+      await page.waitForSelector('.chart[data-title="losses"] canvas');
+      await page.waitForFunction(() => /step \d+/.test(document.getElementById('step-label')?.textContent ?? ''));
+      expect(await page.textContent('#step-label')).toBe('step 400');
+      expect(await page.getAttribute('#strip', 'data-modes')).toBe('8');
+      expect(Number(await page.getAttribute('.chart[data-title="losses"]', 'data-points'))).toBeGreaterThan(10);
+      expect(await page.textContent('#head')).toContain('"libtorch"');
+      await page.screenshot({ path: join(base, 'report.png'), fullPage: true });
+      expect(requests).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
+

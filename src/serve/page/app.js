@@ -3,11 +3,18 @@
 // changed. Curves are uPlot; the 2D layers and the mode-coverage strip are canvas.
 const $ = (id) => document.getElementById(id);
 const enc = (path) => path.split('/').map(encodeURIComponent).join('/');
+// report.html carries its data inlined (src/report/html.ts); served, the page asks the server.
+const REPORT = window.GANTRY_REPORT ?? null;
 const json = async (url) => {
+  if (REPORT) {
+    if (!(url in REPORT.data)) throw new Error(`${url}: not in this report`);
+    return REPORT.data[url];
+  }
   const r = await fetch(url, { cache: 'no-store' });
   if (!r.ok) throw new Error(`${url}: ${r.status}`);
   return r.json();
 };
+const imageUrl = (url) => (REPORT ? REPORT.data[url] ?? '' : url);
 
 const state = { runs: [], current: null, compare: new Set(), metrics: null, views: null, data: null, snaps: new Map(), playing: null, highlight: null, config: null };
 
@@ -74,6 +81,12 @@ async function refresh(first = false) {
   p.id = 'progress';
   p.textContent = `step ${last?.step ?? 0} of ${c.steps}` + (metrics.skipped ? ` (${metrics.skipped} unreadable metrics line(s) skipped)` : '');
   $('head').append(h, p);
+  const cfg = document.createElement('details');
+  cfg.innerHTML = '<summary>configuration and environment</summary>';
+  const pre = document.createElement('pre');
+  pre.textContent = JSON.stringify({ config: c, ...(REPORT ? { environment: REPORT.environment } : {}) }, null, 2);
+  cfg.append(pre);
+  $('head').append(cfg);
   if (metrics.alarms?.length) {
     const al = document.createElement('p');
     al.className = 'alarm';
@@ -230,7 +243,7 @@ function drawGrid() {
   const steps = state.views.grids;
   const step = steps[Number($('img-slider').value)];
   $('img-label').textContent = `evaluation at step ${step}`;
-  $('grid').src = `runs/${enc(state.current)}/samples-step${String(step).padStart(7, '0')}.png`;
+  $('grid').src = imageUrl(`runs/${enc(state.current)}/samples-step${String(step).padStart(7, '0')}.png`);
 }
 
 // ---- curves -----------------------------------------------------------------------------------
@@ -296,7 +309,8 @@ async function drawCurves() {
           width: 440,
           height: 220,
           scales: { x: { time: false }, y: grp.log ? { distr: 3 } : {} },
-          axes: [{ label: 'generator steps' }, {}],
+          // Mode counts are whole numbers: ticks 1, 2, 5, 10 … apart, never 2.5.
+          axes: [{ label: 'generator steps' }, grp.title === 'modes' ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] } : {}],
           series: [{ label: 'step' }, ...series.map((s, i) => ({ label: s.label, stroke: colours[i % colours.length], spanGaps: true, points: { show: false } }))],
           hooks: {
             draw: [
@@ -344,9 +358,9 @@ $('play').onclick = () => {
   }, 120);
 };
 
-const events = new EventSource('api/events');
+const events = REPORT ? null : new EventSource('api/events');
 let pending = false;
-events.addEventListener('run', async (e) => {
+events?.addEventListener('run', async (e) => {
   const { path } = JSON.parse(e.data);
   if (!state.runs.some((r) => r.path === path)) await loadRuns();
   if (path !== state.current || pending) return;

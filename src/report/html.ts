@@ -1,0 +1,116 @@
+// report.html: the live view's page with everything inlined (scripts, styles, the runs' metrics,
+// view snapshots and sample grids as data), so one file opens from disk with no network and shows
+// what `gantry serve` shows. The page and the report share one code path: the page reads its data
+// through one function, which finds it inlined here and asks the server otherwise.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { engineInfo, writeFileAtomic } from '../torch/index.js';
+
+function packageDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** Snapshots inlined per run at most (evenly spaced, the last always): keeps a 20,000-step run's report small. */
+const MAX_SNAPSHOTS = 100;
+
+const readJson = (path: string): unknown => {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+};
+const jsonl = (path: string) => {
+  if (!existsSync(path)) return { lines: [] as unknown[], skipped: 0 };
+  let skipped = 0;
+  const lines = readFileSync(path, 'utf8').split('\n').flatMap((l) => {
+    if (!l) return [];
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      skipped++;
+      return [];
+    }
+  });
+  return { lines, skipped };
+};
+
+/** What the report was made on: gantry's version and commit, libtorch, BLAS, threads. */
+function environment(): Record<string, unknown> {
+  const root = packageDir();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not a git checkout (an installed package)
+  }
+  const info = engineInfo();
+  return { gantry: (readJson(join(root, 'package.json')) as { version: string }).version, commit, libtorch: info.libtorch, blas: info.blas, threads: info.threads, node: process.version, written: new Date().toISOString() };
+}
+
+/**
+ * Writes `out` (report.html) for the run folders `runs` (paths relative to `root`): the page of
+ * src/serve/page with its data, scripts and styles inlined.
+ */
+export function writeHtmlReport(out: string, root: string, runs: string[]): void {
+  const pkg = packageDir();
+  const page = join(pkg, 'src', 'serve', 'page');
+  const require = createRequire(import.meta.url);
+  const uplot = dirname(require.resolve('uplot'));
+  const data: Record<string, unknown> = {};
+  const list: unknown[] = [];
+  for (const path of runs) {
+    const dir = join(root, path);
+    const key = path.split(sep).join('/');
+    const config = readJson(join(dir, 'config.json')) as Record<string, unknown> & { dataset?: { name?: string }; method: string; seed: number; steps: number };
+    if (!config) continue;
+    list.push({ path: key, method: config.method, dataset: String(config.dataset?.name ?? '?'), seed: config.seed, steps: config.steps, finished: existsSync(join(dir, 'final.json')) });
+    const enc = key.split('/').map(encodeURIComponent).join('/');
+    data[`runs/${enc}/config.json`] = config;
+    data[`api/metrics/${enc}`] = { ...jsonl(join(dir, 'metrics.jsonl')), alarms: jsonl(join(dir, 'alarms.jsonl')).lines };
+    const view = join(dir, 'view');
+    const files = existsSync(view) ? readdirSync(view).filter((f) => /^step-\d+\.json$/.test(f)).sort() : [];
+    const keep = files.filter((_, i) => files.length <= MAX_SNAPSHOTS || i === files.length - 1 || i % Math.ceil(files.length / MAX_SNAPSHOTS) === 0);
+    const steps: number[] = [];
+    const shares: unknown[] = [];
+    for (const f of keep) {
+      const snap = readJson(join(view, f)) as { step: number; modeShares?: number[] } | null;
+      if (!snap) continue;
+      steps.push(snap.step);
+      shares.push(snap.modeShares ?? null);
+      data[`runs/${enc}/view/${f}`] = snap;
+    }
+    if (existsSync(join(view, 'data.json'))) data[`runs/${enc}/view/data.json`] = readJson(join(view, 'data.json'));
+    const grids = readdirSync(dir).filter((f) => /^samples-step\d+\.png$/.test(f)).sort();
+    for (const g of grids) data[`runs/${enc}/${g}`] = `data:image/png;base64,${readFileSync(join(dir, g)).toString('base64')}`;
+    data[`api/views/${enc}`] = { steps, shares, grids: grids.map((g) => Number(g.slice(12, -4))), skipped: 0 };
+  }
+  data['api/runs'] = list;
+  const inline = { data, environment: environment(), title: relative(process.cwd(), out) };
+  // `</script` inside the data would end the script early.
+  const payload = JSON.stringify(inline).replace(/<\//g, '<\\/');
+  let html = readFileSync(join(page, 'index.html'), 'utf8');
+  html = html
+    .replace('<link rel="stylesheet" href="vendor/uPlot.min.css">', () => `<style>${readFileSync(join(uplot, 'uPlot.min.css'), 'utf8')}</style>`)
+    .replace('<link rel="stylesheet" href="page/style.css">', () => `<style>${readFileSync(join(page, 'style.css'), 'utf8')}</style>`)
+    .replace('<script src="vendor/uPlot.iife.min.js"></script>', () => `<script>${readFileSync(join(uplot, 'uPlot.iife.min.js'), 'utf8')}</script>\n<script>window.GANTRY_REPORT = ${payload};</script>`)
+    .replace('<script type="module" src="page/app.js"></script>', () => `<script type="module">${readFileSync(join(page, 'app.js'), 'utf8').replace(/<\/script/g, '<\\/script')}</script>`);
+  writeFileAtomic(out, html);
+}
+
+/** Run folders (with a config.json) under `root`, relative to it, sorted. */
+export function runFoldersUnder(root: string, depth = 6): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, left: number) => {
+    const entries = readdirSync(dir, { withFileTypes: true });
+    if (entries.some((e) => e.name === 'config.json' && e.isFile())) out.push(relative(root, dir) || '.');
+    if (left > 0) for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'view') walk(join(dir, e.name), left - 1);
+  };
+  if (existsSync(root)) walk(root, depth);
+  return out.sort();
+}
