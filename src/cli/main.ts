@@ -12,6 +12,7 @@ import { addDataCommands } from './data.js';
 import { addEvalImages } from './eval-images.js';
 import { addEvalSamples } from './eval-samples.js';
 import { addEvaluatorCommands } from './evaluator.js';
+import { addExportCommands } from './export.js';
 import { addInfoCommands } from './info.js';
 import { addRunCommands } from './runs.js';
 import { addServeCommand } from './serve.js';
@@ -29,6 +30,7 @@ addEvalSamples(program);
 addDataCommands(program);
 addEvalImages(program);
 addEvaluatorCommands(program);
+addExportCommands(program);
 addBenchCommands(program);
 
 try {
