@@ -21,7 +21,7 @@ import { manualSeed, useDevice } from '../torch/index.js';
 import { getPreset } from '../train/presets.js';
 import type { RunResult } from '../train/run.js';
 import { meanStd, row, writeTable } from '../report/table.js';
-import { runFoldersUnder, writeHtmlReport } from '../report/html.js';
+import { BENCH_VIEWS, runFoldersUnder, writeHtmlReport } from '../report/html.js';
 
 export interface ImageBenchOptions {
   methods: string[];
@@ -113,7 +113,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
       jobs.push({
         cell,
         seed,
-        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 5000, device },
+        config: { method: variant.id, methodOptions: variant.options, dataset: { name: o.dataset }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps, seed, evalEvery, evalSamples: samples, checkpointEvery: 5000, device, ...BENCH_VIEWS(steps) },
         dir: join(o.out, 'runs', variant.label, `seed-${seed}`),
       });
     }

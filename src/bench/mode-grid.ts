@@ -14,7 +14,7 @@ import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { useDevice } from '../torch/index.js';
 import { sampleRun } from '../train/load.js';
 import { meanStd, row, writeTable } from '../report/table.js';
-import { runFoldersUnder, writeHtmlReport } from '../report/html.js';
+import { BENCH_VIEWS, runFoldersUnder, writeHtmlReport } from '../report/html.js';
 
 /** One hyperparameter setting of the grid: protocol overrides on top of the small-d preset. */
 export interface GridSetting {
@@ -90,6 +90,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
           evalEvery: 0,
           evalSamples: Math.min(o.samples, 2560),
           checkpointEvery: 5000,
+          ...BENCH_VIEWS(o.steps),
           device,
         },
         dir: join(o.out, 'runs', `setting-${String(i + 1).padStart(2, '0')}`, v.label),

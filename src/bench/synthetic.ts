@@ -10,7 +10,7 @@ import { histogramPanel } from '../report/images.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
 import { mean, meanStd, row, std, writeTable } from '../report/table.js';
-import { runFoldersUnder, writeHtmlReport } from '../report/html.js';
+import { BENCH_VIEWS, runFoldersUnder, writeHtmlReport } from '../report/html.js';
 import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
 import { manualSeed, scope, tensor, useDevice } from '../torch/index.js';
 import type { RunResult } from '../train/run.js';
@@ -113,7 +113,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
         const steps = o.stepsFor?.[dataset] ?? o.steps;
         jobs.push({
           cell,
-          config: { method: variant.id, methodOptions: variant.options, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 5000, protocol: o.protocol ?? {}, device },
+          config: { method: variant.id, methodOptions: variant.options, dataset: { name: dataset as 'ring' }, steps, seed, evalEvery: o.evalEvery ?? 0, checkpointEvery: 5000, protocol: o.protocol ?? {}, device, ...BENCH_VIEWS(steps) },
           dir: join(o.out, 'runs', dataset, variant.label, `seed-${seed}`),
         });
       }

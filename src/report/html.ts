@@ -15,8 +15,14 @@ function packageDir(): string {
   return dir;
 }
 
-/** Snapshots inlined per run at most (evenly spaced, the last always): keeps a 20,000-step run's report small. */
-const MAX_SNAPSHOTS = 100;
+/** Snapshots inlined in a report at most, over all its runs (evenly spaced, each run's last always). */
+const SNAPSHOT_BUDGET = 300;
+
+/**
+ * A benchmark job's view settings: at most 20 snapshots a run, and no report.html of its own (the
+ * benchmark's report holds every run): a 195-run table would otherwise write gigabytes.
+ */
+export const BENCH_VIEWS = (steps: number) => ({ viewEvery: Math.max(100, Math.ceil(steps / 20)), report: false });
 
 const readJson = (path: string): unknown => {
   try {
@@ -64,6 +70,7 @@ export function writeHtmlReport(out: string, root: string, runs: string[]): void
   const uplot = dirname(require.resolve('uplot'));
   const data: Record<string, unknown> = {};
   const list: unknown[] = [];
+  const perRun = Math.max(5, Math.min(100, Math.floor(SNAPSHOT_BUDGET / Math.max(1, runs.length))));
   for (const path of runs) {
     const dir = join(root, path);
     const key = path.split(sep).join('/');
@@ -75,7 +82,7 @@ export function writeHtmlReport(out: string, root: string, runs: string[]): void
     data[`api/metrics/${enc}`] = { ...jsonl(join(dir, 'metrics.jsonl')), alarms: jsonl(join(dir, 'alarms.jsonl')).lines };
     const view = join(dir, 'view');
     const files = existsSync(view) ? readdirSync(view).filter((f) => /^step-\d+\.json$/.test(f)).sort() : [];
-    const keep = files.filter((_, i) => files.length <= MAX_SNAPSHOTS || i === files.length - 1 || i % Math.ceil(files.length / MAX_SNAPSHOTS) === 0);
+    const keep = files.filter((_, i) => files.length <= perRun || i === files.length - 1 || i % Math.ceil(files.length / perRun) === 0);
     const steps: number[] = [];
     const shares: unknown[] = [];
     for (const f of keep) {

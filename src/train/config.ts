@@ -59,6 +59,8 @@ export const RunConfigSchema = z
     logEvery: z.number().int().min(0).default(100),
     /** Collapse alarms (src/train/alarms.ts): off, warn (alarms.jsonl and the terminal), or stop (and end the run with a checkpoint, exit 3). */
     onCollapse: z.enum(['off', 'warn', 'stop']).default('warn'),
+    /** report.html when the run finishes (a benchmark's jobs leave it to the benchmark's own report). */
+    report: z.boolean().default(true),
     /** Live-view snapshots (view/step-N.json) every this many steps, points runs (0: none). */
     viewEvery: z.number().int().min(0).default(100),
     /** The counting classifier's top-probability threshold for the confident-mode count. */

@@ -12,7 +12,7 @@ import { writeRunCurves } from '../report/curves.js';
 import { imageGrid } from '../report/images.js';
 import { writeModeHistogram, writePointPlots } from '../report/points.js';
 import { writePng } from '../report/raster.js';
-import { appendChecked, cat, gaussian, keep, mulberry32, noGrad, scope, tensor, withSeed, writeFileAtomic, type Tensor } from '../torch/index.js';
+import { appendChecked, DiskWriteError, cat, gaussian, keep, mulberry32, noGrad, scope, tensor, withSeed, writeFileAtomic, type Tensor } from '../torch/index.js';
 import { saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
 import type { Run } from './config.js';
 import { evaluationSamples } from './load.js';
@@ -97,10 +97,22 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint, log?: (s:
     writeCurves(dir);
   });
   // The live view's snapshots (points runs): one where training starts, then every viewEvery steps.
-  const view = run.config.viewEvery > 0 ? viewWriter(run, dir) : null;
-  if (view) {
-    view(resume?.step ?? 0);
-    run.trainer.on('step', ({ step }) => step % run.config.viewEvery === 0 && view(step));
+  // A view that cannot be drawn (data at float32's limits, say) never stops the training: it is
+  // switched off with a message. A failed write is another matter: it stops the run (nothing lost).
+  let view: ((step: number) => void) | null = null;
+  const draw = (step: number, make?: () => ((s: number) => void) | null) => {
+    try {
+      if (make) view = make();
+      view?.(step);
+    } catch (e) {
+      if (e instanceof DiskWriteError) throw e;
+      view = null;
+      log?.(`the live view is off for this run: ${(e as Error).message.split('\n')[0]}`);
+    }
+  };
+  if (run.config.viewEvery > 0) {
+    draw(resume?.step ?? 0, () => viewWriter(run, dir));
+    run.trainer.on('step', ({ step }) => view && step % run.config.viewEvery === 0 && draw(step));
   }
   let lastGood: number | null = resume?.step ?? null;
   const checkpoint = (step: number) => {
@@ -116,7 +128,7 @@ export function finishRun(run: Run, dir: string, report: Report | null, extra: R
   writeOutputs(run, dir, report);
   writeFinal(dir, report, extra);
   // Last, so it shows the finished run (final.json included).
-  writeHtmlReport(join(dir, FILES.report), dirname(resolve(dir)), [basename(resolve(dir))]);
+  if (run.config.report) writeHtmlReport(join(dir, FILES.report), dirname(resolve(dir)), [basename(resolve(dir))]);
 }
 
 function writeOutputs(run: Run, dir: string, report: Report | null): void {

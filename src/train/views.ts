@@ -57,7 +57,8 @@ const rows = (t: Tensor) => {
 /** The view writer of a points run, or null for data it cannot draw (images: their sample grids are the view). */
 export function viewWriter(run: Run, dir: string): ((step: number) => void) | null {
   const shape = run.data.shape;
-  if (shape.kind !== 'points') return null;
+  // 1-D points have no plane to draw (and no second principal axis).
+  if (shape.kind !== 'points' || shape.dim < 2) return null;
   const method: Method = run.method;
   const twoD = shape.dim === 2;
   // A fixed real sample and, above 2D, the projection onto the data's first two principal axes.

@@ -91,7 +91,7 @@ describe('a full disk for real (a 1 MiB tmpfs)', () => {
     const filler = join(mnt, 'filler');
     writeFileSync(filler, Buffer.alloc(1024 * 1024 - 60 * 1024));
     const out = join(mnt, 'run');
-    const args = ['train', '--method', 'nsgan', '--dataset', 'ring', '--steps', '200', '--seed', '1', '--hidden', '16,16', '--checkpoint-every', '50', '--eval-every', '0', '--quiet', '--out', out];
+    const args = ['train', '--method', 'nsgan', '--dataset', 'ring', '--steps', '200', '--seed', '1', '--hidden', '16,16', '--checkpoint-every', '50', '--eval-every', '0', '--view-every', '0', '--quiet', '--out', out];
     const r = gantry(...args);
     expect(r.status, r.stderr).toBe(74);
     expect(r.stderr).toMatch(/gantry: cannot write .*run\/[\w.-]+: ENOSPC/);
