@@ -95,7 +95,11 @@ export function writeHtmlReport(out: string, root: string, runs: string[]): void
     if (existsSync(join(view, 'data.json'))) data[`runs/${enc}/view/data.json`] = readJson(join(view, 'data.json'));
     const grids = readdirSync(dir).filter((f) => /^samples-step\d+\.png$/.test(f)).sort();
     for (const g of grids) data[`runs/${enc}/${g}`] = `data:image/png;base64,${readFileSync(join(dir, g)).toString('base64')}`;
-    data[`api/views/${enc}`] = { steps, shares, grids: grids.map((g) => Number(g.slice(12, -4))), skipped: 0 };
+    const lensed = readdirSync(dir).filter((f) => /^lensed-step\d+\.png$/.test(f)).sort();
+    for (const g of lensed) data[`runs/${enc}/${g}`] = `data:image/png;base64,${readFileSync(join(dir, g)).toString('base64')}`;
+    const histogram = existsSync(join(dir, 'modes-histogram.png'));
+    if (histogram) data[`runs/${enc}/modes-histogram.png`] = `data:image/png;base64,${readFileSync(join(dir, 'modes-histogram.png')).toString('base64')}`;
+    data[`api/views/${enc}`] = { steps, shares, grids: grids.map((g) => Number(g.slice(12, -4))), lensed: lensed.map((g) => Number(/(\d+)\.png$/.exec(g)![1])), histogram, skipped: 0 };
   }
   data['api/runs'] = list;
   const inline = { data, environment: environment(), title: relative(process.cwd(), out) };

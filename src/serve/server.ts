@@ -102,7 +102,7 @@ export function resolveInside(root: string, urlPath: string): string | null {
  * What a run has to show: its view snapshots' steps with each one's mode shares (the coverage strip
  * needs them all at once), and the steps of its image sample grids. A half-written snapshot is skipped.
  */
-export function viewIndex(dir: string): { steps: number[]; shares: (number[] | null)[]; grids: number[]; skipped: number } {
+export function viewIndex(dir: string): { steps: number[]; shares: (number[] | null)[]; grids: number[]; lensed: number[]; histogram: boolean; skipped: number } {
   const view = join(dir, 'view');
   const files = existsSync(view) ? readdirSync(view).filter((f) => /^step-\d+\.json$/.test(f)).sort() : [];
   const steps: number[] = [];
@@ -117,8 +117,9 @@ export function viewIndex(dir: string): { steps: number[]; shares: (number[] | n
       skipped++;
     }
   }
-  const grids = readdirSync(dir).filter((f) => /^samples-step\d+\.png$/.test(f)).map((f) => Number(f.slice(12, -4))).sort((a, b) => a - b);
-  return { steps, shares, grids, skipped };
+  const all = readdirSync(dir);
+  const stepsOf = (re: RegExp) => all.filter((f) => re.test(f)).map((f) => Number(/(\d+)\.png$/.exec(f)![1])).sort((a, b) => a - b);
+  return { steps, shares, grids: stepsOf(/^samples-step\d+\.png$/), lensed: stepsOf(/^lensed-step\d+\.png$/), histogram: all.includes('modes-histogram.png'), skipped };
 }
 
 /** A fingerprint of what the page shows of a run: changes when the trainer writes. */

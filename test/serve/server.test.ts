@@ -137,3 +137,31 @@ describe('report.html', () => {
   }, 120_000);
 });
 
+describe('compare runs', () => {
+  it.skipIf(!existsSync(chromium))("two seeds of one configuration, ticked, give a mean curve with a ± std band (skipped where Debian's chromium is not installed; scripts/setup.sh installs it)", async () => {
+    const root = join(base, 'compare');
+    for (const seed of ['1', '2']) {
+      const r = spawnSync(process.execPath, [cli, 'train', '--method', 'nsgan', '--dataset', 'ring', '--steps', '200', '--seed', seed, '--log-every', '20', '--quiet', '--out', join(root, `seed-${seed}`)], { encoding: 'utf8', env: { ...process.env, GANTRY_THREADS: '1' } });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const { server, url } = await serve({ root });
+    const { chromium: browserType } = await import('playwright-core');
+    const browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.waitForSelector('#runs li');
+      for (const box of await page.$$('#runs input[type=checkbox]')) await box.check();
+      await page.check('#bands');
+      await page.waitForFunction(() => (document.querySelector('.chart[data-title="losses"] .u-legend')?.textContent ?? '').includes('mean of 2'));
+      const legend = await page.textContent('.chart[data-title="losses"] .u-legend');
+      expect(legend).toContain('nsgan on ring: d (mean of 2)');
+      expect(legend).toContain('nsgan on ring: d + std');
+      await page.screenshot({ path: join(base, 'compare.png'), fullPage: true });
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }, 120_000);
+});
+

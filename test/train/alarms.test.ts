@@ -19,6 +19,10 @@ describe('the rules, by hand', () => {
     const { w, fired } = watch();
     [1, 1, 1, 1, 1, 1].forEach((m, i) => w.evaluation(100 * (i + 1), report(m, 10)));
     expect(fired.map((a) => [a.rule, a.step])).toEqual([['coverage-low', 300]]);
+    // Stacked-MNIST's 1,000 modes: a young run at 1 mode is not a collapse by this rule.
+    const stacked = watch();
+    [1, 1, 1, 1].forEach((m, i) => stacked.w.evaluation(100 * (i + 1), report(m, 1000, NaN, 6.9)));
+    expect(stacked.fired.map((a) => a.rule)).not.toContain('coverage-low');
     const healthy = watch();
     [1, 2, 5, 8, 10, 10].forEach((m, i) => healthy.w.evaluation(100 * (i + 1), report(m, 10)));
     expect(healthy.fired).toEqual([]);

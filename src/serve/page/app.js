@@ -244,6 +244,11 @@ function drawGrid() {
   const step = steps[Number($('img-slider').value)];
   $('img-label').textContent = `evaluation at step ${step}`;
   $('grid').src = imageUrl(`runs/${enc(state.current)}/samples-step${String(step).padStart(7, '0')}.png`);
+  const lensed = state.views.lensed?.includes(step);
+  $('lensed-fig').hidden = !lensed;
+  if (lensed) $('lensed').src = imageUrl(`runs/${enc(state.current)}/lensed-step${String(step).padStart(7, '0')}.png`);
+  $('hist-fig').hidden = !state.views.histogram;
+  if (state.views.histogram) $('hist').src = imageUrl(`runs/${enc(state.current)}/modes-histogram.png`);
 }
 
 // ---- curves -----------------------------------------------------------------------------------
@@ -291,10 +296,40 @@ async function drawCurves() {
     }
     if (!series.length) continue;
     const xs = [...new Set(series.flatMap((s) => s.pts.map((p) => p[0])))].sort((a, b) => a - b);
-    const data = [xs, ...series.map((s) => {
+    let lines = series.map((s) => {
       const at = new Map(s.pts);
-      return smooth(xs, xs.map((x) => (at.has(x) ? at.get(x) : null)), w);
-    })];
+      return { label: s.label, ys: smooth(xs, xs.map((x) => (at.has(x) ? at.get(x) : null)), w) };
+    });
+    const bands = [];
+    if ($('bands').checked && runs.length > 1) {
+      // Runs of one configuration (method and dataset; seeds differ): the mean, and a band of ± one std.
+      const config = (path) => {
+        const r = state.runs.find((x) => x.path === path);
+        return r ? `${r.method} on ${r.dataset}` : path;
+      };
+      const grouped = new Map();
+      lines.forEach((l, i) => {
+        const [path, key] = series[i].label.includes(': ') ? series[i].label.split(': ') : [paths[0], series[i].label];
+        const g = `${config(path)}: ${key}`;
+        grouped.set(g, [...(grouped.get(g) ?? []), l.ys]);
+      });
+      lines = [];
+      for (const [label, members] of grouped) {
+        const stat = xs.map((_, j) => {
+          const v = members.map((m) => m[j]).filter((y) => y != null);
+          if (!v.length) return [null, null, null];
+          const mean = v.reduce((a, b) => a + b, 0) / v.length;
+          const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+          return [mean, mean + sd, mean - sd];
+        });
+        const base = lines.length + 1;
+        lines.push({ label: `${label} (mean of ${members.length})`, ys: stat.map((s) => s[0]) });
+        lines.push({ label: `${label} + std`, ys: stat.map((s) => s[1]), band: true });
+        lines.push({ label: `${label} − std`, ys: stat.map((s) => s[2]), band: true });
+        bands.push({ series: [base + 1, base + 2] });
+      }
+    }
+    const data = [xs, ...lines.map((l) => l.ys)];
     const alarms = runs.flatMap(({ m }) => m.alarms ?? []);
     const div = document.createElement('div');
     div.className = 'chart';
@@ -311,7 +346,9 @@ async function drawCurves() {
           scales: { x: { time: false }, y: grp.log ? { distr: 3 } : {} },
           // Mode counts are whole numbers: ticks 1, 2, 5, 10 … apart, never 2.5.
           axes: [{ label: 'generator steps' }, grp.title === 'modes' ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] } : {}],
-          series: [{ label: 'step' }, ...series.map((s, i) => ({ label: s.label, stroke: colours[i % colours.length], spanGaps: true, points: { show: false } }))],
+          // Dots where there are few points (a short run's evaluations), lines alone otherwise.
+          series: [{ label: 'step' }, ...lines.map((s, i) => (s.band ? { label: s.label, stroke: 'transparent', spanGaps: true, points: { show: false } } : { label: s.label, stroke: colours[Math.floor(i / (bands.length ? 3 : 1)) % colours.length], spanGaps: true, points: { show: xs.length <= 30 } }))],
+          bands: bands.map((b, i) => ({ ...b, fill: `${colours[i % colours.length]}33` })),
           hooks: {
             draw: [
               (u) => {
@@ -341,6 +378,7 @@ async function drawCurves() {
 $('slider').oninput = () => (drawView(), drawStrip());
 $('img-slider').oninput = drawGrid;
 $('smooth').onchange = drawCurves;
+$('bands').onchange = drawCurves;
 for (const box of document.querySelectorAll('[data-layer]')) box.onchange = drawView;
 $('play').onclick = () => {
   if (state.playing) {
