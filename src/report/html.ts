@@ -6,14 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { engineInfo, writeFileAtomic } from '../torch/index.js';
-
-function packageDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
+import { engineInfo, packageRoot, readJsonLines, writeFileAtomic } from '../torch/index.js';
 
 /** Snapshots inlined in a report at most, over all its runs (evenly spaced, each run's last always). */
 const SNAPSHOT_BUDGET = 300;
@@ -31,24 +24,9 @@ const readJson = (path: string): unknown => {
     return null;
   }
 };
-const jsonl = (path: string) => {
-  if (!existsSync(path)) return { lines: [] as unknown[], skipped: 0 };
-  let skipped = 0;
-  const lines = readFileSync(path, 'utf8').split('\n').flatMap((l) => {
-    if (!l) return [];
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      skipped++;
-      return [];
-    }
-  });
-  return { lines, skipped };
-};
-
 /** What the report was made on: gantry's version and commit, libtorch, BLAS, threads. */
 function environment(): Record<string, unknown> {
-  const root = packageDir();
+  const root = packageRoot();
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -64,7 +42,7 @@ function environment(): Record<string, unknown> {
  * src/serve/page with its data, scripts and styles inlined.
  */
 export function writeHtmlReport(out: string, root: string, runs: string[]): void {
-  const pkg = packageDir();
+  const pkg = packageRoot();
   const page = join(pkg, 'src', 'serve', 'page');
   const require = createRequire(import.meta.url);
   const uplot = dirname(require.resolve('uplot'));
@@ -79,7 +57,7 @@ export function writeHtmlReport(out: string, root: string, runs: string[]): void
     list.push({ path: key, method: config.method, dataset: String(config.dataset?.name ?? '?'), seed: config.seed, steps: config.steps, finished: existsSync(join(dir, 'final.json')) });
     const enc = key.split('/').map(encodeURIComponent).join('/');
     data[`runs/${enc}/config.json`] = config;
-    data[`api/metrics/${enc}`] = { ...jsonl(join(dir, 'metrics.jsonl')), alarms: jsonl(join(dir, 'alarms.jsonl')).lines };
+    data[`api/metrics/${enc}`] = { ...readJsonLines(join(dir, 'metrics.jsonl')), alarms: readJsonLines(join(dir, 'alarms.jsonl')).lines };
     const view = join(dir, 'view');
     const files = existsSync(view) ? readdirSync(view).filter((f) => /^step-\d+\.json$/.test(f)).sort() : [];
     const keep = files.filter((_, i) => files.length <= perRun || i === files.length - 1 || i % Math.ceil(files.length / perRun) === 0);

@@ -7,15 +7,10 @@ import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSyn
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot, readJsonLines } from '../torch/index.js';
 
-/** The package folder (the page's files ship in src/serve/page/, beside dist/). */
-function packageDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-const PAGE = join(packageDir(), 'src', 'serve', 'page');
+// The page's files ship in src/serve/page/, beside dist/.
+const PAGE = join(packageRoot(), 'src', 'serve', 'page');
 const require = createRequire(import.meta.url);
 /** Third-party scripts and styles the page loads, from the package's own node_modules (no CDN). */
 const VENDOR: Record<string, string> = {
@@ -57,22 +52,6 @@ export function listRuns(root: string, depth = 6): RunEntry[] {
   };
   walk(root, depth);
   return out;
-}
-
-/** metrics.jsonl's lines; a malformed or half-written line is skipped and counted, never fatal. */
-export function readMetricsLines(path: string): { lines: unknown[]; skipped: number } {
-  if (!existsSync(path)) return { lines: [], skipped: 0 };
-  let skipped = 0;
-  const lines: unknown[] = [];
-  for (const l of readFileSync(path, 'utf8').split('\n')) {
-    if (!l) continue;
-    try {
-      lines.push(JSON.parse(l));
-    } catch {
-      skipped++;
-    }
-  }
-  return { lines, skipped };
 }
 
 /**
@@ -189,7 +168,7 @@ export function serve(o: ServeOptions): Promise<{ server: Server; url: string }>
     if (path.startsWith('/api/metrics/')) {
       const dir = resolveInside(root, path.slice('/api/metrics/'.length));
       if (!dir || !existsSync(join(dir, 'config.json'))) return send(res, 404, 'no such run');
-      return send(res, 200, JSON.stringify({ ...readMetricsLines(join(dir, 'metrics.jsonl')), alarms: readMetricsLines(join(dir, 'alarms.jsonl')).lines }), TYPES['.json']);
+      return send(res, 200, JSON.stringify({ ...readJsonLines(join(dir, 'metrics.jsonl')), alarms: readJsonLines(join(dir, 'alarms.jsonl')).lines }), TYPES['.json']);
     }
     if (path.startsWith('/api/views/')) {
       const dir = resolveInside(root, path.slice('/api/views/'.length));

@@ -135,3 +135,22 @@ export function appendChecked(path: string, text: string): void {
     closeSync(fd);
   }
 }
+
+/**
+ * A JSON-lines file (metrics.jsonl, alarms.jsonl) read by someone else than its writer: a malformed
+ * or half-written line (the writer is mid-append) is skipped and counted, never fatal.
+ */
+export function readJsonLines(path: string): { lines: unknown[]; skipped: number } {
+  if (!existsSync(path)) return { lines: [], skipped: 0 };
+  let skipped = 0;
+  const lines: unknown[] = [];
+  for (const l of readFileSync(path, 'utf8').split('\n')) {
+    if (!l) continue;
+    try {
+      lines.push(JSON.parse(l));
+    } catch {
+      skipped++;
+    }
+  }
+  return { lines, skipped };
+}

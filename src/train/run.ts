@@ -1,8 +1,7 @@
 // Train one configuration into a folder, or resume one: what `gantry train` and each benchmark job do.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { DiskWriteError, pendingStop, writeFileAtomic } from '../torch/index.js';
+import { DiskWriteError, pendingStop, readJsonLines, writeFileAtomic } from '../torch/index.js';
 import { ALARM_DEFAULTS, appendAlarm, CollapseWatch } from './alarms.js';
 import { hasCheckpoint, restoreCheckpoint, rollBack, type ResumePoint } from './checkpoints.js';
 import { buildRun, disposeRun, type Run, type RunConfigInput } from './config.js';
@@ -138,7 +137,7 @@ function watchCollapse(run: Run, dir: string, resume: ResumePoint | undefined, h
       if (l.losses && logEvery > 0 && l.step % logEvery === 0) watch.losses(l.step, l.losses);
       if ('modes' in l) watch.evaluation(l.step, l as unknown as Report);
     }
-    const kept = readMetricsLike(path).filter((a) => a.step <= resume.step);
+    const kept = (readJsonLines(path).lines as { step: number }[]).filter((a) => a.step <= resume.step);
     writeFileAtomic(path, kept.map((a) => JSON.stringify(a) + '\n').join(''));
   } else if (existsSync(path)) rmSync(path);
   watch.onAlarm = (a) => {
@@ -148,18 +147,6 @@ function watchCollapse(run: Run, dir: string, resume: ResumePoint | undefined, h
   };
   run.trainer.on('step', ({ step, losses }) => logEvery > 0 && step % logEvery === 0 && watch.losses(step, losses));
   run.trainer.on('eval', ({ step, report }) => watch.evaluation(step, report));
-}
-
-/** alarms.jsonl's lines (a damaged one dropped). */
-function readMetricsLike(path: string): { step: number }[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').flatMap((l) => {
-    try {
-      return l ? [JSON.parse(l)] : [];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /** The loop from the resumed step; then, when it was not stopped, the run's outputs and final.json. */
