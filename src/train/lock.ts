@@ -90,6 +90,3 @@ export function lockRunFolder(dir: string, log?: (s: string) => void): () => voi
   process.on('exit', release);
   return release;
 }
-
-/** Whether a folder's lock file is there (a run in progress, or one that died holding it). */
-export const isLocked = (dir: string): boolean => existsSync(join(dir, LOCK_FILE));
