@@ -7,8 +7,8 @@
 // only 137 ids as ~465 modes), and short training rewards noise, so two stricter counts stand beside
 // it: modes from confident samples only (every digit's top probability ≥ threshold), and modes with
 // at least 2 samples.
-import { classify, type MnistCnn } from '../evaluator/mnist-cnn.js';
-import { noGrad, scope, type Tensor } from '../torch/index.js';
+import type { MnistCnn } from '../evaluator/mnist-cnn.js';
+import { cdist, noGrad, scope, type Tensor } from '../torch/index.js';
 import type { DigitLayout } from '../data/modes.js';
 
 export interface DigitModeReport {
@@ -20,6 +20,13 @@ export interface DigitModeReport {
   confident_samples: number;
   modes_2plus: number;
   confidence: number;
+  /** Entropy (nats) of the generated label histogram: log(modes_max) at uniform coverage, 0 at one mode. */
+  label_entropy: number;
+  /**
+   * The samples' mean pairwise distance in the classifier's feature space divided by real images'
+   * (about 1 for real data, 0 when every sample is the same image); absent where not measured.
+   */
+  feature_spread?: number;
   /** Ids never generated. */
   missing: number[];
   /** Count of each id. */
@@ -43,12 +50,16 @@ export function digitsOf(x: Tensor, layout: DigitLayout): { digits: Tensor; perI
   return { digits: crop.reshape(n * k, 1, 28, 28), perImage: k };
 }
 
-/** Mode ids and per-sample confidence (the smallest of its digits' top probabilities). */
-export function readDigits(net: MnistCnn, x: Tensor, layout: DigitLayout): { ids: number[]; confidence: number[] } {
+/**
+ * Mode ids, per-sample confidence (the smallest of its digits' top probabilities) and the
+ * classifier's features [n, perImage·128] (its penultimate layer, the digits' side by side).
+ */
+export function readDigits(net: MnistCnn, x: Tensor, layout: DigitLayout): { ids: number[]; confidence: number[]; features: Tensor } {
   return scope(() =>
     noGrad(() => {
       const { digits, perImage } = digitsOf(x, layout);
-      const { values, indices } = classify(net, digits).max(1);
+      const h = net.features(digits);
+      const { values, indices } = net.fc2.forward(h).softmax(1).max(1);
       const d = indices.toNumbers();
       const p = values.toNumbers();
       const n = d.length / perImage;
@@ -64,9 +75,20 @@ export function readDigits(net: MnistCnn, x: Tensor, layout: DigitLayout): { ids
         ids.push(id);
         confidence.push(conf);
       }
-      return { ids, confidence };
+      return { ids, confidence, features: h.reshape(n, perImage * 128) };
     }),
   );
+}
+
+/** The mean distance between the rows of f [n, d] over the n(n − 1) ordered pairs of distinct rows (float64). */
+export function meanPairwiseDistance(f: Tensor): number {
+  const n = f.shape[0];
+  if (n < 2) throw new Error(`the mean pairwise distance needs at least 2 samples, got ${n}`);
+  return scope(() => noGrad(() => {
+    const x = f.to('float64');
+    // Above the diagonal only: the diagonal is 0 up to rounding (cdist's matrix-product path).
+    return (2 * cdist(x, x).triu(1).sum().item()) / (n * (n - 1));
+  }));
 }
 
 /** The report from ids (and confidences) against the data's distribution q over `q.length` modes. */
@@ -80,7 +102,13 @@ export function modeReport(ids: number[], confidence: number[], q: number[], thr
   });
   const n = ids.length;
   let kl = 0;
-  for (let k = 0; k < K; k++) if (histogram[k] > 0) kl += (histogram[k] / n) * Math.log(histogram[k] / n / q[k]);
+  let entropy = 0;
+  for (let k = 0; k < K; k++) {
+    if (histogram[k] === 0) continue;
+    const p = histogram[k] / n;
+    kl += p * Math.log(p / q[k]);
+    entropy -= p * Math.log(p);
+  }
   return {
     n,
     modes: histogram.filter((c) => c > 0).length,
@@ -90,6 +118,7 @@ export function modeReport(ids: number[], confidence: number[], q: number[], thr
     confident_samples: confidence.filter((c) => c >= threshold).length,
     modes_2plus: histogram.filter((c) => c >= 2).length,
     confidence: threshold,
+    label_entropy: entropy,
     missing: histogram.flatMap((c, k) => (c === 0 ? [k] : [])),
     histogram,
   };

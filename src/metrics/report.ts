@@ -10,7 +10,7 @@ export const isDigitReport = (r: Report): r is DigitModeReport => 'kl' in r;
 /** One line: what the CLI, the progress display and the logs print. */
 export function describeReport(r: Report): string {
   if (isDigitReport(r)) {
-    return `${r.modes}/${r.modes_max} modes, KL ${r.kl.toFixed(3)}; ${r.modes_confident} modes from the ${r.confident_samples} samples with every digit ≥ ${r.confidence}; ${r.modes_2plus} modes with ≥ 2 samples (n = ${r.n})`;
+    return `${r.modes}/${r.modes_max} modes, KL ${r.kl.toFixed(3)}; ${r.modes_confident} modes from the ${r.confident_samples} samples with every digit ≥ ${r.confidence}; ${r.modes_2plus} modes with ≥ 2 samples; label entropy ${r.label_entropy.toFixed(2)}${r.feature_spread === undefined ? '' : `, feature spread ${r.feature_spread.toFixed(2)}`} (n = ${r.n})`;
   }
   return `${r.modes}/${r.modes_max} modes, ${(100 * r.high_quality).toFixed(1)}% high quality, reverse KL ${r.reverse_kl?.toFixed(3) ?? 'n/a'} (n = ${r.n})`;
 }

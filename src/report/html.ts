@@ -7,6 +7,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { engineInfo, packageRoot, readJsonLines, writeFileAtomic } from '../torch/index.js';
+import { viewIndex } from './view-index.js';
+
+const pad7 = (step: number) => String(step).padStart(7, '0');
+const FILES_GRID = (step: number) => `samples-step${pad7(step)}.png`;
+const FILES_LENSED = (step: number) => `lensed-step${pad7(step)}.png`;
 
 /** Snapshots inlined in a report at most, over all its runs (evenly spaced, each run's last always). */
 const SNAPSHOT_BUDGET = 300;
@@ -58,26 +63,19 @@ export function writeHtmlReport(out: string, root: string, runs: string[]): void
     const enc = key.split('/').map(encodeURIComponent).join('/');
     data[`runs/${enc}/config.json`] = config;
     data[`api/metrics/${enc}`] = { ...readJsonLines(join(dir, 'metrics.jsonl')), alarms: readJsonLines(join(dir, 'alarms.jsonl')).lines };
-    const view = join(dir, 'view');
-    const files = existsSync(view) ? readdirSync(view).filter((f) => /^step-\d+\.json$/.test(f)).sort() : [];
-    const keep = files.filter((_, i) => files.length <= perRun || i === files.length - 1 || i % Math.ceil(files.length / perRun) === 0);
-    const steps: number[] = [];
-    const shares: unknown[] = [];
-    for (const f of keep) {
-      const snap = readJson(join(view, f)) as { step: number; modeShares?: number[] } | null;
-      if (!snap) continue;
-      steps.push(snap.step);
-      shares.push(snap.modeShares ?? null);
-      data[`runs/${enc}/view/${f}`] = snap;
+    const index = viewIndex(dir, { maxSnapshots: perRun });
+    const png = (file: string) => `data:image/png;base64,${readFileSync(join(dir, file)).toString('base64')}`;
+    for (const f of index.files) data[`runs/${enc}/view/${f}`] = readJson(join(dir, 'view', f));
+    if (existsSync(join(dir, 'view', 'data.json'))) data[`runs/${enc}/view/data.json`] = readJson(join(dir, 'view', 'data.json'));
+    for (const step of index.grids) data[`runs/${enc}/${FILES_GRID(step)}`] = png(FILES_GRID(step));
+    for (const step of index.lensed) data[`runs/${enc}/${FILES_LENSED(step)}`] = png(FILES_LENSED(step));
+    for (const ev of index.evals) {
+      const g = `view/gallery-${pad7(ev.step)}.png`;
+      if (existsSync(join(dir, g))) data[`runs/${enc}/${g}`] = png(g);
     }
-    if (existsSync(join(view, 'data.json'))) data[`runs/${enc}/view/data.json`] = readJson(join(view, 'data.json'));
-    const grids = readdirSync(dir).filter((f) => /^samples-step\d+\.png$/.test(f)).sort();
-    for (const g of grids) data[`runs/${enc}/${g}`] = `data:image/png;base64,${readFileSync(join(dir, g)).toString('base64')}`;
-    const lensed = readdirSync(dir).filter((f) => /^lensed-step\d+\.png$/.test(f)).sort();
-    for (const g of lensed) data[`runs/${enc}/${g}`] = `data:image/png;base64,${readFileSync(join(dir, g)).toString('base64')}`;
-    const histogram = existsSync(join(dir, 'modes-histogram.png'));
-    if (histogram) data[`runs/${enc}/modes-histogram.png`] = `data:image/png;base64,${readFileSync(join(dir, 'modes-histogram.png')).toString('base64')}`;
-    data[`api/views/${enc}`] = { steps, shares, grids: grids.map((g) => Number(g.slice(12, -4))), lensed: lensed.map((g) => Number(/(\d+)\.png$/.exec(g)![1])), histogram, skipped: 0 };
+    if (index.histogram) data[`runs/${enc}/modes-histogram.png`] = png('modes-histogram.png');
+    const { files: _files, ...shown } = index;
+    data[`api/views/${enc}`] = shown;
   }
   data['api/runs'] = list;
   const inline = { data, environment: environment(), title: relative(process.cwd(), out) };

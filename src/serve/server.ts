@@ -7,6 +7,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSyn
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { viewIndex } from '../report/view-index.js';
 import { packageRoot, readJsonLines } from '../torch/index.js';
 
 // The page's files ship in src/serve/page/, beside dist/.
@@ -75,30 +76,6 @@ export function resolveInside(root: string, urlPath: string): string | null {
     return null;
   }
   return real === realRoot || real.startsWith(realRoot + sep) ? real : null;
-}
-
-/**
- * What a run has to show: its view snapshots' steps with each one's mode shares (the coverage strip
- * needs them all at once), and the steps of its image sample grids. A half-written snapshot is skipped.
- */
-export function viewIndex(dir: string): { steps: number[]; shares: (number[] | null)[]; grids: number[]; lensed: number[]; histogram: boolean; skipped: number } {
-  const view = join(dir, 'view');
-  const files = existsSync(view) ? readdirSync(view).filter((f) => /^step-\d+\.json$/.test(f)).sort() : [];
-  const steps: number[] = [];
-  const shares: (number[] | null)[] = [];
-  let skipped = 0;
-  for (const f of files) {
-    try {
-      const snap = JSON.parse(readFileSync(join(view, f), 'utf8')) as { step: number; modeShares?: number[] };
-      steps.push(snap.step);
-      shares.push(snap.modeShares ?? null);
-    } catch {
-      skipped++;
-    }
-  }
-  const all = readdirSync(dir);
-  const stepsOf = (re: RegExp) => all.filter((f) => re.test(f)).map((f) => Number(/(\d+)\.png$/.exec(f)![1])).sort((a, b) => a - b);
-  return { steps, shares, grids: stepsOf(/^samples-step\d+\.png$/), lensed: stepsOf(/^lensed-step\d+\.png$/), histogram: all.includes('modes-histogram.png'), skipped };
 }
 
 /** A fingerprint of what the page shows of a run: changes when the trainer writes. */
@@ -173,7 +150,8 @@ export function serve(o: ServeOptions): Promise<{ server: Server; url: string }>
     if (path.startsWith('/api/views/')) {
       const dir = resolveInside(root, path.slice('/api/views/'.length));
       if (!dir) return send(res, 404, 'no such run');
-      return send(res, 200, JSON.stringify(viewIndex(dir)), TYPES['.json']);
+      const { files: _files, ...index } = viewIndex(dir);
+      return send(res, 200, JSON.stringify(index), TYPES['.json']);
     }
     if (path.startsWith('/runs/')) {
       const file = resolveInside(root, path.slice('/runs/'.length));

@@ -1,4 +1,5 @@
-// Collapse alarms: rules on the evaluations (modes, % high quality, reverse KL) and on the training
+// Collapse alarms: rules on the evaluations (modes, % high quality, reverse KL; for images the
+// classifier-label entropy and the samples' feature spread) and on the training
 // signals (D's loss, G's gradient norm) that say a run is collapsing or its gradients are failing
 // (papers/003: D's loss → 0 starves the minimax generator). Each alarm fires once per run, as a line
 // in alarms.jsonl (step, rule, values), on the terminal and on the live view. The defaults are set
@@ -26,6 +27,10 @@ export interface AlarmOptions {
   hqBelowBest: number;
   /** Reverse KL this many nats above its best. */
   klRise: number;
+  /** Images: the label entropy below this share of its best (when the best was ≥ 0.5 nats). */
+  entropyBelowBest: number;
+  /** Images: the feature spread below this share of its best (when the best was ≥ 0.2). */
+  spreadBelowBest: number;
   window: number;
   /** Evaluations before the first decision (a young run is allowed to start from nothing). */
   grace: number;
@@ -35,12 +40,12 @@ export interface AlarmOptions {
   gradFactor: number;
 }
 
-export const ALARM_DEFAULTS: AlarmOptions = { coverageBelow: 0.5, coverageLowMaxModes: 100, coverageDrop: 0.3, hqBelowBest: 0.25, klRise: 0.7, window: 3, grace: 2, dLossBelow: 1e-3, gradFactor: 1e4 };
+export const ALARM_DEFAULTS: AlarmOptions = { coverageBelow: 0.5, coverageLowMaxModes: 100, coverageDrop: 0.3, hqBelowBest: 0.25, klRise: 0.7, entropyBelowBest: 0.5, spreadBelowBest: 0.5, window: 3, grace: 2, dLossBelow: 1e-3, gradFactor: 1e4 };
 
 /** The rules over a run's signals, in order; `onAlarm` hears each alarm the first time it fires. */
 export class CollapseWatch {
   readonly fired = new Set<string>();
-  private readonly evals: { modes: number; max: number; hq: number; kl: number | null }[] = [];
+  private readonly evals: { modes: number; max: number; hq: number; kl: number | null; entropy: number; spread: number }[] = [];
   private readonly ds: number[] = [];
   private g0: number | null = null;
   private dNonNegative = true;
@@ -60,8 +65,8 @@ export class CollapseWatch {
   /** An evaluation's report (points mixtures and digit modes alike: `modes`, `modes_max`). */
   evaluation(step: number, r: Report | null): void {
     if (!r) return;
-    const rep = r as unknown as { modes: number; modes_max: number; high_quality?: number; reverse_kl?: number | null; kl?: number };
-    this.evals.push({ modes: rep.modes, max: rep.modes_max, hq: rep.high_quality ?? NaN, kl: rep.reverse_kl ?? rep.kl ?? null });
+    const rep = r as unknown as { modes: number; modes_max: number; high_quality?: number; reverse_kl?: number | null; kl?: number; label_entropy?: number; feature_spread?: number };
+    this.evals.push({ modes: rep.modes, max: rep.modes_max, hq: rep.high_quality ?? NaN, kl: rep.reverse_kl ?? rep.kl ?? null, entropy: rep.label_entropy ?? NaN, spread: rep.feature_spread ?? NaN });
     const { window: w, grace } = this.o;
     if (this.evals.length <= grace) return;
     const recent = this.evals.slice(-w);
@@ -80,6 +85,15 @@ export class CollapseWatch {
     const bestHq = Math.max(...this.evals.map((e) => e.hq).filter(Number.isFinite));
     if (bestHq >= 0.1 && recent.every((e) => e.hq < this.o.hqBelowBest * bestHq)) {
       this.fire({ step, rule: 'hq-drop', message: `${(100 * last.hq).toFixed(1)} % high quality, down from ${(100 * bestHq).toFixed(1)} %`, values: { high_quality: last.hq, best: bestHq } });
+    }
+    // Images: the labels concentrating on few classes, or the samples becoming one image.
+    const bestEntropy = Math.max(...this.evals.map((e) => e.entropy).filter(Number.isFinite));
+    if (bestEntropy >= 0.5 && recent.every((e) => e.entropy < this.o.entropyBelowBest * bestEntropy)) {
+      this.fire({ step, rule: 'label-entropy-drop', message: `label entropy ${last.entropy.toFixed(2)} nats, down from ${bestEntropy.toFixed(2)}`, values: { label_entropy: last.entropy, best: bestEntropy } });
+    }
+    const bestSpread = Math.max(...this.evals.map((e) => e.spread).filter(Number.isFinite));
+    if (bestSpread >= 0.2 && recent.every((e) => e.spread < this.o.spreadBelowBest * bestSpread)) {
+      this.fire({ step, rule: 'feature-spread-drop', message: `samples' feature spread ${last.spread.toFixed(2)} of real images', down from ${bestSpread.toFixed(2)}`, values: { feature_spread: last.spread, best: bestSpread } });
     }
     const kls = this.evals.map((e) => e.kl).filter((k): k is number => k !== null);
     if (kls.length > grace && recent.every((e) => e.kl !== null && e.kl > Math.min(...kls) + this.o.klRise)) {

@@ -17,7 +17,7 @@ import { saveRunCheckpoint, type ResumePoint } from './checkpoints.js';
 import type { Run } from './config.js';
 import { evaluationSamples } from './load.js';
 import { FILES, readMetrics, rewriteMetrics, writeFinal, writeSamplesCsv } from './run-files.js';
-import { viewWriter } from './views.js';
+import { imageViewWriter, viewWriter } from './views.js';
 
 /**
  * The same 64 latent codes at every evaluation, so the grids show one set of samples evolving.
@@ -86,6 +86,23 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint, log?: (s:
   // of the run's seed (the training's randomness is untouched, a resumed run draws the same batch),
   // shown through each view at every evaluation.
   const fixedReal = images ? keep(withSeed(run.config.seed * 7919 + 0x7ea1, () => noGrad(() => run.data.sampler.sample(32)))) : null;
+  // A view that cannot be drawn (data at float32's limits, say) never stops the training: it is
+  // switched off with a message. A failed write is another matter: it stops the run (nothing lost).
+  const guarded = <A extends unknown[]>(write: ((...a: A) => void) | null): ((...a: A) => void) | null => {
+    let on = write !== null;
+    return (...a: A) => {
+      if (!on) return;
+      try {
+        write!(...a);
+      } catch (e) {
+        if (e instanceof DiskWriteError) throw e;
+        on = false;
+        log?.(`the live view is off for this run: ${(e as Error).message.split('\n')[0]}`);
+      }
+    };
+  };
+  // Image runs with digit modes: the coverage strip's column and the mode gallery at every evaluation.
+  const imageView = run.config.viewEvery > 0 ? guarded(safely(() => imageViewWriter(run, dir), log)) : null;
   run.trainer.on('eval', ({ step, report }) => {
     appendChecked(metricsPath, JSON.stringify({ step, seconds: seconds(), losses: lastLosses, ...compactReport(report) }) + '\n');
     if (images) writeSampleGrid(run.method, join(dir, FILES.grid(step)));
@@ -94,25 +111,14 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint, log?: (s:
         for (const [name, view] of Object.entries(run.method.views(fixedReal))) writePng(join(dir, FILES.view(name, step)), imageGrid(cat([fixedReal, view], 0), 8));
       });
     }
+    if (report && isDigitReport(report)) imageView?.(step, report);
     writeCurves(dir);
   });
   // The live view's snapshots (points runs): one where training starts, then every viewEvery steps.
-  // A view that cannot be drawn (data at float32's limits, say) never stops the training: it is
-  // switched off with a message. A failed write is another matter: it stops the run (nothing lost).
-  let view: ((step: number) => void) | null = null;
-  const draw = (step: number, make?: () => ((s: number) => void) | null) => {
-    try {
-      if (make) view = make();
-      view?.(step);
-    } catch (e) {
-      if (e instanceof DiskWriteError) throw e;
-      view = null;
-      log?.(`the live view is off for this run: ${(e as Error).message.split('\n')[0]}`);
-    }
-  };
   if (run.config.viewEvery > 0) {
-    draw(resume?.step ?? 0, () => viewWriter(run, dir));
-    run.trainer.on('step', ({ step }) => view && step % run.config.viewEvery === 0 && draw(step));
+    const view = guarded(safely(() => viewWriter(run, dir), log));
+    view?.(resume?.step ?? 0);
+    run.trainer.on('step', ({ step }) => step % run.config.viewEvery === 0 && view?.(step));
   }
   let lastGood: number | null = resume?.step ?? null;
   const checkpoint = (step: number) => {
@@ -121,6 +127,17 @@ export function recordRun(run: Run, dir: string, resume?: ResumePoint, log?: (s:
   };
   run.trainer.on('checkpoint', ({ step }) => checkpoint(step));
   return { seconds, checkpoint, lastGood: () => lastGood };
+}
+
+/** A view writer made by `make`, or null (with a message) when making it fails for a reason other than the disk. */
+function safely<W>(make: () => W | null, log?: (s: string) => void): W | null {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof DiskWriteError) throw e;
+    log?.(`the live view is off for this run: ${(e as Error).message.split('\n')[0]}`);
+    return null;
+  }
 }
 
 /** After training: the evaluation samples and the plots, then final.json, which marks the run finished. */

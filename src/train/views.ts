@@ -4,16 +4,28 @@
 // share of them at each known mode (high quality only), and for 2D points the discriminator's heat
 // map, G's manifold (a latent grid warped through G) and G's gradient arrows (−∇x of G's loss at its
 // samples, as D pushes them). Higher-dimensional points are drawn in a fixed 2D projection (PCA of
-// the data). Nothing here draws from torch's generator, so a run trains the same with or without it.
+// the data). Images with digit modes get, at every evaluation, the evaluation's share of samples at
+// each mode (the coverage strip) and a gallery: fixed-code samples grouped by the mode the counting
+// classifier reads in them, so a click on a mode shows what G makes of it at that step.
+// Nothing here draws from torch's generator, so a run trains the same with or without it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadEvaluator } from '../evaluator/mnist-cnn.js';
 import type { Method } from '../methods/index.js';
+import { readDigits, type DigitModeReport } from '../metrics/digits.js';
 import { assignModes } from '../metrics/modes.js';
-import { eigh, gaussian, grad, keep, linspace, mulberry32, noGrad, scope, stack, tensor, withSeed, writeFileAtomic, type Tensor } from '../torch/index.js';
+import { imageGrid } from '../report/images.js';
+import { writePng } from '../report/raster.js';
+import type { ImageEvalView } from '../report/view-index.js';
+import { cat, eigh, gaussian, grad, keep, linspace, mulberry32, noGrad, ones, scope, stack, tensor, withSeed, writeFileAtomic, type Tensor } from '../torch/index.js';
 import type { Run } from './config.js';
 
 export const VIEW_DIR = 'view';
-export const viewFile = (step: number) => `step-${String(step).padStart(7, '0')}.json`;
+const pad7 = (step: number) => String(step).padStart(7, '0');
+export const viewFile = (step: number) => `step-${pad7(step)}.json`;
+/** Images: view/eval-NNNNNNN.json (report/view-index.ts's ImageEvalView) and its gallery view/gallery-NNNNNNN.png. */
+export const evalViewFile = (step: number) => `eval-${pad7(step)}.json`;
+export const galleryFile = (step: number) => `gallery-${pad7(step)}.png`;
 
 /** view/data.json: what does not change during a run. */
 export interface ViewData {
@@ -44,6 +56,9 @@ export interface ViewSnapshot {
 }
 
 const SAMPLES = 512;
+const GALLERY_CODES = 256;
+const GALLERY_MODES = 64;
+const GALLERY_PER_MODE = 8;
 const HEAT = 48;
 const GRID = 13;
 const ARROWS = 96;
@@ -144,4 +159,38 @@ function latentGrid(method: Method, n: number): Tensor {
     if (d > 1) v[(i * n + j) * d + 1] = s - (2 * s * i) / (n - 1);
   }
   return keep(tensor(v, { shape: [n * n, d] }));
+}
+
+/** The evaluation view of an image run with digit modes, or null (points; images without modes). */
+export function imageViewWriter(run: Run, dir: string): ((step: number, report: DigitModeReport) => void) | null {
+  const digits = run.data.digits;
+  if (run.data.shape.kind !== 'image' || !digits) return null;
+  const method: Method = run.method;
+  const z = fixedCodes(method, GALLERY_CODES);
+  mkdirSync(join(dir, VIEW_DIR), { recursive: true });
+  return (step, report) =>
+    scope(() => {
+      const G = method.Gema ?? method.G;
+      G.eval();
+      const x = noGrad(() => G.forward(z));
+      G.train();
+      const { ids } = readDigits(loadEvaluator('mnist'), x, digits.layout);
+      const byMode = new Map<number, number[]>();
+      ids.forEach((id, i) => byMode.set(id, [...(byMode.get(id) ?? []), i]));
+      const modes = [...byMode.keys()].sort((a, b) => byMode.get(b)!.length - byMode.get(a)!.length || a - b).slice(0, GALLERY_MODES);
+      const [, c, h, w] = x.shape;
+      // Rows of perMode tiles, short rows filled with white (the grid's background).
+      const blank = ones([1, c, h, w]);
+      const tiles = modes.flatMap((m) => {
+        const at = byMode.get(m)!.slice(0, GALLERY_PER_MODE).map((i) => x.narrow(0, i, 1));
+        return [...at, ...new Array(GALLERY_PER_MODE - at.length).fill(blank)];
+      });
+      const view: ImageEvalView = {
+        step,
+        modeShares: report.histogram.map((k) => r4(k / report.n)),
+        gallery: { modes, counts: modes.map((m) => byMode.get(m)!.length), codes: GALLERY_CODES, perMode: GALLERY_PER_MODE, tile: [h, w], pad: 2 },
+      };
+      if (tiles.length) writePng(join(dir, VIEW_DIR, galleryFile(step)), imageGrid(cat(tiles, 0), GALLERY_PER_MODE, 2));
+      writeFileAtomic(join(dir, VIEW_DIR, evalViewFile(step)), JSON.stringify(view));
+    });
 }

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { StackedMnist, imageSampler, loadDataset } from '../../src/data/index.js';
 import { accuracy, loadEvaluator } from '../../src/evaluator/mnist-cnn.js';
 import { loadMnist } from '../../src/data/mnist.js';
-import { digitsOf, modeReport, readDigits } from '../../src/metrics/digits.js';
+import { digitsOf, meanPairwiseDistance, modeReport, readDigits } from '../../src/metrics/digits.js';
 import { productModes, uniformModes } from '../../src/data/modes.js';
 import { evaluateSamples } from '../../src/metrics/evaluate.js';
-import { keep, manualSeed, randn, scope } from '../../src/torch/index.js';
+import { keep, manualSeed, randn, scope, tensor } from '../../src/torch/index.js';
 
 describe('mode report by hand', () => {
   it('one id over and over: 1 mode, KL = log 1000, 999 missing', () => {
@@ -33,6 +33,14 @@ describe('mode report by hand', () => {
     expect(q.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     const r = modeReport([999, 999, 0, 0], [1, 1, 1, 1], q);
     expect(r.kl).toBeCloseTo(0.5 * Math.log(0.5 / q[999]) + 0.5 * Math.log(0.5 / q[0]), 10);
+    // Two labels, half each: one bit.
+    expect(r.label_entropy).toBeCloseTo(Math.log(2), 14);
+  });
+  it('the mean pairwise distance, by hand: the corners of a 3-4-5 right triangle', () => {
+    // Pairs (ordered, distinct): 3, 4, 5 each twice → 24 / 6.
+    expect(meanPairwiseDistance(tensor([0, 0, 3, 0, 0, 4], { shape: [3, 2] }))).toBeCloseTo(4, 12);
+    expect(meanPairwiseDistance(tensor([1, 1, 1, 1, 1, 1], { shape: [3, 2] }))).toBe(0);
+    expect(() => meanPairwiseDistance(tensor([1, 1], { shape: [1, 2] }))).toThrow(/at least 2 samples/);
   });
   it('compositional images split into three digits in reading order', () => {
     const x = randn([2, 1, 28, 84]);
@@ -54,6 +62,10 @@ describe('the committed counting classifier', () => {
     const r = evaluateSamples(loadDataset({ name: 'stacked-mnist' }), (k) => real.sample(k), 25_600)!;
     expect('kl' in r && r.modes).toBeGreaterThanOrEqual(995);
     expect('kl' in r && r.kl).toBeLessThan(0.05);
+    // Real triples against real triples: the feature spread's unit; the labels near-uniform over 1000.
+    expect('kl' in r && r.feature_spread).toBeGreaterThan(0.97);
+    expect('kl' in r && r.feature_spread).toBeLessThan(1.03);
+    expect('kl' in r && r.label_entropy).toBeGreaterThan(Math.log(1000) - 0.05);
   });
   it('one fixed triple repeated: 1 mode, KL = log 1000', () => {
     manualSeed(6);
@@ -61,6 +73,8 @@ describe('the committed counting classifier', () => {
     const r = evaluateSamples(loadDataset({ name: 'stacked-mnist' }), (k) => one.expand(k, 3, 28, 28), 512)!;
     expect(r.modes).toBe(1);
     expect('kl' in r && r.kl).toBeCloseTo(Math.log(1000), 10);
+    expect('kl' in r && r.label_entropy).toBe(0);
+    expect('kl' in r && r.feature_spread).toBeLessThan(1e-6);
   });
   it('reads the ids the sampler drew (at least 97 % of triples, as ~99.2 % per digit allows)', () => {
     manualSeed(7);

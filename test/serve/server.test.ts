@@ -62,6 +62,19 @@ describe('gantry serve', () => {
 });
 
 const chromium = '/usr/bin/chromium';
+/** Debian's chromium, headless, as it runs here as root on a closed network (the env entry's machines/node.md). */
+const launch = async () => {
+  const { chromium: browserType } = await import('playwright-core');
+  return browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+};
+/** `gantry train …` in a child process (one thread), resolving with its exit code and stderr. */
+const train = (...args: string[]) =>
+  new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [cli, 'train', '--quiet', ...args], { env: { ...process.env, GANTRY_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr!.on('data', (d) => (stderr += d));
+    p.on('exit', (status) => resolve({ status, stderr }));
+  });
 describe('the live view in a browser', () => {
   let trainer: ChildProcess | undefined;
   afterAll(() => trainer?.kill('SIGKILL'));
@@ -108,8 +121,7 @@ describe('report.html', () => {
     expect(r.status, r.stderr).toBe(0);
     const size = statSync(join(out, 'report.html')).size;
     expect(size).toBeLessThan(5 * 2 ** 20);
-    const { chromium: browserType } = await import('playwright-core');
-    const browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await launch();
     try {
       const page = await browser.newPage();
       const requests: string[] = [];
@@ -145,8 +157,7 @@ describe('compare runs', () => {
       expect(r.status, r.stderr).toBe(0);
     }
     const { server, url } = await serve({ root });
-    const { chromium: browserType } = await import('playwright-core');
-    const browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await launch();
     try {
       const page = await browser.newPage();
       await page.goto(url);
@@ -165,3 +176,72 @@ describe('compare runs', () => {
   }, 120_000);
 });
 
+
+describe('collapse alarms on the page', () => {
+  it.skipIf(!existsSync(chromium))("the minimax GAN on the 1200-D mixture shows a coverage alarm, WGAN-GP (λ 10, lr 1e-3) shows none (skipped where Debian's chromium is not installed; scripts/setup.sh installs it)", async () => {
+    const root = join(base, 'alarms');
+    // Seed 1 of WGAN-GP finds 4, 6, 7, 8 of the 10 modes at steps 100–400; the minimax GAN none.
+    const common = ['--dataset', 'highdim', '--steps', '400', '--eval-every', '100', '--seed', '1'];
+    const [gan, wgan] = await Promise.all([train('--method', 'gan', ...common, '--out', join(root, 'gan')), train('--method', 'wgan-gp', '--opt', 'lambda=10', '--lr', '0.001', ...common, '--out', join(root, 'wgan-gp'))]);
+    expect(gan.status, gan.stderr).toBe(0);
+    expect(wgan.status, wgan.stderr).toBe(0);
+    const { server, url } = await serve({ root });
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${url}?run=gan`);
+      await page.waitForSelector('#head .alarm');
+      expect(await page.textContent('#head .alarm')).toMatch(/step 300: coverage-low/);
+      await page.screenshot({ path: join(base, 'alarm-gan.png'), fullPage: true });
+      await page.goto(`${url}?run=wgan-gp`);
+      await page.waitForFunction(() => /wgan-gp on highdim/.test(document.querySelector('#head h2')?.textContent ?? ''));
+      await page.waitForSelector('.chart[data-title="modes"]');
+      expect(await page.$('#head .alarm')).toBeNull();
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }, 180_000);
+});
+
+describe('an image run', () => {
+  it.skipIf(!existsSync(chromium))("report.html of an MNIST run: the coverage strip has 10 rows, the gallery shows a chosen mode's samples or says it is missing, log scale toggles (skipped where Debian's chromium is not installed; scripts/setup.sh installs it)", async () => {
+    const out = join(base, 'images', 'mnist');
+    const r = await train('--method', 'nsgan', '--dataset', 'mnist', '--preset', 'quick', '--steps', '400', '--eval-every', '100', '--eval-samples', '1000', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.route('**/*', (route) => (/^(file|data):/.test(route.request().url()) ? route.continue() : route.abort()));
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${join(out, 'report.html')}`);
+      await page.waitForSelector('#img-strip[data-modes="10"]');
+      // Every listed mode's row, then one mode: the one the gallery lists first, then one it may lack.
+      await page.waitForFunction(() => Number(document.getElementById('gallery')?.dataset.rows ?? 0) >= 1);
+      const rows = Number(await page.getAttribute('#gallery', 'data-rows'));
+      expect(rows).toBeGreaterThanOrEqual(1);
+      expect(await page.textContent('#gallery-caption')).toMatch(/Step 400: 256 fixed codes' samples by the mode/);
+      const listed = await page.evaluate(() => (window as unknown as { GANTRY_REPORT: { data: Record<string, { evals: { gallery: { modes: number[] } }[] }> } }).GANTRY_REPORT.data['api/views/mnist'].evals.at(-1)!.gallery.modes);
+      await page.fill('#mode-pick', String(listed[0]));
+      await page.dispatchEvent('#mode-pick', 'change');
+      await page.waitForFunction(() => document.getElementById('gallery')?.dataset.rows === '1');
+      expect(await page.textContent('#gallery-caption')).toMatch(new RegExp(`mode ${listed[0]}, \\d+ of the 256 fixed codes`));
+      const absent = [...Array(10).keys()].find((k) => !listed.includes(k));
+      if (absent !== undefined) {
+        await page.fill('#mode-pick', String(absent));
+        await page.dispatchEvent('#mode-pick', 'change');
+        await page.waitForFunction(() => document.getElementById('gallery')?.dataset.rows === '0');
+        expect(await page.textContent('#gallery-caption')).toMatch(new RegExp(`mode ${absent} — none of the 256 fixed codes`));
+      }
+      await page.screenshot({ path: join(base, 'mnist-report.png'), fullPage: true });
+      // Gradient norms start on a log axis; the toggle puts them on a linear one.
+      expect(await page.getAttribute('.chart[data-title="gradient norms"]', 'data-log')).toBe('true');
+      await page.click('input[data-log="gradient norms"]');
+      await page.waitForFunction(() => document.querySelector('.chart[data-title="gradient norms"]')?.getAttribute('data-log') === 'false');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});

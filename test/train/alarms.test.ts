@@ -34,6 +34,20 @@ describe('the rules, by hand', () => {
     expect(fired.map((a) => a.rule).sort()).toEqual(['coverage-drop', 'hq-drop', 'kl-rise']);
     expect(fired.every((a) => a.step === 600)).toBe(true);
   });
+  it('images: label-entropy-drop and feature-spread-drop below half their best at three evaluations; not on a young run that grows', () => {
+    const digits = (entropy: number, spread: number) => ({ modes: 10, modes_max: 10, kl: 0.1, label_entropy: entropy, feature_spread: spread, n: 1000 }) as never;
+    const { w, fired } = watch();
+    // Healthy for three evaluations, then every sample becomes one digit drawn one way.
+    [[2.2, 0.9], [2.25, 0.95], [2.2, 0.9], [1.0, 0.4], [0.9, 0.4], [1.1, 0.46]].forEach(([e, s], i) => w.evaluation(100 * (i + 1), digits(e, s)));
+    expect(fired.map((a) => [a.rule, a.step])).toEqual([['label-entropy-drop', 600], ['feature-spread-drop', 600]]);
+    // 1.2 is above half of 2.25: two evaluations below it in a row are not three.
+    const recovering = watch();
+    [[2.2, 0.9], [2.25, 0.95], [2.2, 0.9], [1.0, 0.4], [1.2, 0.5], [1.0, 0.4]].forEach(([e, s], i) => recovering.w.evaluation(100 * (i + 1), digits(e, s)));
+    expect(recovering.fired).toEqual([]);
+    const young = watch();
+    [[0.1, 0.05], [0.3, 0.1], [1.1, 0.4], [2.0, 0.8], [2.2, 0.9]].forEach(([e, s], i) => young.w.evaluation(100 * (i + 1), digits(e, s)));
+    expect(young.fired).toEqual([]);
+  });
   it("d-loss-vanishing for objectives whose D loss is ≥ 0 (not WGAN's); G's gradient exploding", () => {
     const { w, fired } = watch();
     [0.5, 1e-4, 1e-4, 1e-4].forEach((d, i) => w.losses(100 * (i + 1), { d, grad_norm_G: 1 }));

@@ -16,7 +16,7 @@ const json = async (url) => {
 };
 const imageUrl = (url) => (REPORT ? REPORT.data[url] ?? '' : url);
 
-const state = { runs: [], current: null, compare: new Set(), metrics: null, views: null, data: null, snaps: new Map(), playing: null, highlight: null, config: null };
+const state = { runs: [], current: null, compare: new Set(), metrics: null, views: null, data: null, snaps: new Map(), playing: null, highlight: null, config: null, mode: null, log: new Map() };
 
 // ---- runs ------------------------------------------------------------------------------------
 async function loadRuns() {
@@ -45,6 +45,8 @@ async function openRun(path) {
   state.current = path;
   state.snaps.clear();
   state.highlight = null;
+  state.mode = null;
+  $('mode-pick').value = '';
   state.config = await json(`runs/${enc(path)}/config.json`);
   try {
     state.data = await json(`runs/${enc(path)}/view/data.json`);
@@ -210,10 +212,9 @@ function nearest([x, y]) {
 }
 
 // ---- the mode-coverage strip -------------------------------------------------------------------
-function drawStrip() {
-  const cv = $('strip');
+/** Modes × columns on `cv`: colour = share (pale red where none), the current column outlined; `pick(k)` on a click. */
+function paintStrip(cv, shares, current, pick) {
   const g = cv.getContext('2d');
-  const shares = state.views.shares.filter(Boolean);
   g.fillStyle = '#fff';
   g.fillRect(0, 0, cv.width, cv.height);
   if (!shares.length) return;
@@ -221,27 +222,31 @@ function drawStrip() {
   cv.dataset.modes = String(K);
   const cw = cv.width / shares.length;
   const rh = cv.height / K;
-  const max = Math.max(1e-9, ...shares.flat());
+  let max = 1e-9;
+  for (const col of shares) for (const v of col) max = Math.max(max, v);
   shares.forEach((col, j) =>
     col.forEach((v, k) => {
       g.fillStyle = v > 0 ? `rgb(${viridis(0.15 + (0.85 * v) / max).join(',')})` : '#f3d0d0';
-      g.fillRect(j * cw, k * rh, Math.ceil(cw), Math.ceil(rh));
+      g.fillRect(j * cw, k * rh, Math.ceil(cw), Math.max(1, Math.ceil(rh)));
     }),
   );
-  const cur = Number($('slider').value);
   g.strokeStyle = '#000';
-  g.strokeRect(cur * cw, 0, Math.max(1, cw), cv.height);
-  cv.onclick = (e) => {
-    const k = Math.floor((e.offsetY / cv.clientHeight) * K);
-    state.highlight = state.highlight === k ? null : k;
-    drawView();
-  };
+  g.strokeRect(current * cw, 0, Math.max(1, cw), cv.height);
+  cv.onclick = (e) => pick(Math.min(K - 1, Math.floor((e.offsetY / cv.clientHeight) * K)));
 }
 
-// ---- image grids ------------------------------------------------------------------------------
+function drawStrip() {
+  paintStrip($('strip'), state.views.shares.filter(Boolean), Number($('slider').value), (k) => {
+    state.highlight = state.highlight === k ? null : k;
+    drawView();
+  });
+}
+
+// ---- image grids, the image coverage strip and the mode gallery ----------------------------------
 function drawGrid() {
   const steps = state.views.grids;
-  const step = steps[Number($('img-slider').value)];
+  const at = Number($('img-slider').value);
+  const step = steps[at];
   $('img-label').textContent = `evaluation at step ${step}`;
   $('grid').src = imageUrl(`runs/${enc(state.current)}/samples-step${String(step).padStart(7, '0')}.png`);
   const lensed = state.views.lensed?.includes(step);
@@ -249,6 +254,63 @@ function drawGrid() {
   if (lensed) $('lensed').src = imageUrl(`runs/${enc(state.current)}/lensed-step${String(step).padStart(7, '0')}.png`);
   $('hist-fig').hidden = !state.views.histogram;
   if (state.views.histogram) $('hist').src = imageUrl(`runs/${enc(state.current)}/modes-histogram.png`);
+  const evals = state.views.evals ?? [];
+  $('img-strip-fig').hidden = $('gallery-fig').hidden = !evals.length;
+  if (!evals.length) return;
+  // The strip's column of this evaluation: the last evaluation view at or before the grid's step.
+  let col = 0;
+  evals.forEach((e, i) => e.step <= step && (col = i));
+  paintStrip($('img-strip'), evals.map((e) => e.modeShares), col, (k) => pickMode(state.mode === k ? null : k));
+  drawGallery(evals[col]);
+}
+
+function pickMode(k) {
+  state.mode = k;
+  $('mode-pick').value = k === null ? '' : String(k);
+  drawGrid();
+}
+
+const galleries = new Map();
+/** The gallery image of an evaluation (cached). */
+function galleryImage(step) {
+  const url = imageUrl(`runs/${enc(state.current)}/view/gallery-${String(step).padStart(7, '0')}.png`);
+  if (!galleries.has(url)) {
+    const img = new Image();
+    galleries.set(url, new Promise((ok, fail) => ((img.onload = () => ok(img)), (img.onerror = fail), (img.src = url))));
+  }
+  return galleries.get(url);
+}
+
+/** The fixed codes' samples grouped by mode: every listed mode's row, or the chosen mode's alone. */
+async function drawGallery(ev) {
+  const { modes, counts, codes, perMode, tile, pad } = ev.gallery;
+  const cv = $('gallery');
+  const g = cv.getContext('2d');
+  const k = state.mode;
+  const rows = k === null ? modes.map((m, i) => [m, i]) : modes.includes(k) ? [[k, modes.indexOf(k)]] : [];
+  const rowH = tile[0] + pad;
+  const label = 110;
+  const width = label + perMode * (tile[1] + pad) + pad;
+  cv.width = width;
+  cv.height = Math.max(24, rows.length * rowH + pad);
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, cv.width, cv.height);
+  const share = (m) => ev.modeShares[m] ?? 0;
+  $('gallery-caption').textContent =
+    k === null
+      ? `Step ${ev.step}: ${codes} fixed codes' samples by the mode the classifier reads in them; the ${modes.length} most frequent modes, at most ${perMode} samples each.`
+      : rows.length
+        ? `Step ${ev.step}: mode ${k}, ${counts[rows[0][1]]} of the ${codes} fixed codes; ${(100 * share(k)).toFixed(2)} % of the evaluation's samples.`
+        : `Step ${ev.step}: mode ${k} — none of the ${codes} fixed codes' samples${share(k) > 0 ? ` (${(100 * share(k)).toFixed(2)} % of the evaluation's samples)` : ', and none of the evaluation\'s: a dropped mode'}.`;
+  cv.dataset.rows = String(rows.length);
+  if (!rows.length) return;
+  const img = await galleryImage(ev.step);
+  g.fillStyle = '#222';
+  g.font = '12px system-ui, sans-serif';
+  rows.forEach(([m, i], r) => {
+    g.drawImage(img, 0, i * rowH, img.width, rowH + pad, label, r * rowH, img.width, rowH + pad);
+    g.fillText(`mode ${m} · ${counts[i]}/${codes}`, 4, r * rowH + rowH / 2 + 4);
+  });
 }
 
 // ---- curves -----------------------------------------------------------------------------------
@@ -285,6 +347,8 @@ async function drawCurves() {
     { title: 'modes', keys: (k) => k === 'modes' || k === 'modes_confident', from: 'eval' },
     { title: 'high quality', keys: (k) => k === 'high_quality', from: 'eval' },
     { title: 'reverse KL / KL', keys: (k) => k === 'reverse_kl' || k === 'kl', from: 'eval' },
+    { title: 'label entropy (nats)', keys: (k) => k === 'label_entropy', from: 'eval' },
+    { title: 'feature spread (of real images)', keys: (k) => k === 'feature_spread', from: 'eval' },
   ];
   for (const grp of groups) {
     const series = [];
@@ -331,11 +395,24 @@ async function drawCurves() {
     }
     const data = [xs, ...lines.map((l) => l.ys)];
     const alarms = runs.flatMap(({ m }) => m.alarms ?? []);
+    // A log y axis where every value is positive (uPlot's log scale cannot show 0 or below).
+    const positive = lines.every((l) => l.ys.every((y) => y == null || y > 0));
+    const log = positive && (state.log.get(grp.title) ?? grp.log ?? false);
+    const box = document.createElement('div');
+    box.className = 'chart-box';
+    const toggle = Object.assign(document.createElement('input'), { type: 'checkbox', checked: log, disabled: !positive });
+    toggle.dataset.log = grp.title;
+    toggle.onchange = () => (state.log.set(grp.title, toggle.checked), drawCurves());
+    const label = document.createElement('label');
+    label.title = positive ? '' : 'some values are 0 or below';
+    label.append(toggle, ' log scale');
     const div = document.createElement('div');
     div.className = 'chart';
     div.dataset.title = grp.title;
+    div.dataset.log = String(log);
     div.dataset.points = String(series.reduce((a, s) => a + s.pts.length, 0));
-    host.append(div);
+    box.append(label, div);
+    host.append(box);
     const colours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
     charts.push(
       new uPlot(
@@ -343,7 +420,7 @@ async function drawCurves() {
           title: grp.title + (w ? ` (moving average over ${w} steps)` : ''),
           width: 440,
           height: 220,
-          scales: { x: { time: false }, y: grp.log ? { distr: 3 } : {} },
+          scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
           // Mode counts are whole numbers: ticks 1, 2, 5, 10 … apart, never 2.5.
           axes: [{ label: 'generator steps' }, grp.title === 'modes' ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] } : {}],
           // Dots where there are few points (a short run's evaluations), lines alone otherwise.
@@ -377,6 +454,11 @@ async function drawCurves() {
 // ---- wiring -----------------------------------------------------------------------------------
 $('slider').oninput = () => (drawView(), drawStrip());
 $('img-slider').oninput = drawGrid;
+$('mode-pick').onchange = () => {
+  const v = $('mode-pick').value.trim();
+  pickMode(v === '' ? null : Math.max(0, Math.floor(Number(v))));
+};
+$('mode-all').onclick = () => pickMode(null);
 $('smooth').onchange = drawCurves;
 $('bands').onchange = drawCurves;
 for (const box of document.querySelectorAll('[data-layer]')) box.onchange = drawView;
