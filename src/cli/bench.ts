@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { benchDevice, int, list, num } from './parsers.js';
 import { parseMetrics } from './eval-images.js';
 import { kebab } from '../train/errors.js';
+import { besideDashboard } from './serve.js';
 
 export function addBenchCommands(program: Command): void {
   const bench = program.command('bench').description('benchmarks that rerun the papers under one pinned protocol');
@@ -26,9 +27,11 @@ export function addBenchCommands(program: Command): void {
     .option('--steps <n>', 'generator steps per run (the pinned budget)', int('--steps'), 20000)
     .option('--highdim-steps <n>', 'steps for the 1200-D set (default: --steps)', int('--highdim-steps'))
     .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
+    .option('--eval-every <n>', 'also evaluate every n steps during each run (metrics.jsonl, collapse alarms); default: only at the end', int('--eval-every'))
     .option('--ema <decay>', "every method samples from a weight average of G (e.g. 0.999); off by default", num('--ema'))
     .addOption(benchDevice())
     .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
+    .option('--dashboard', 'serve the live view of the benchmark\'s runs while they train, and print its URL')
     .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
     .option('--quick', 'the README main job: collapse and its cure; nsgan and wgan-gp (λ = 10, lr 1e-3) on the 1200-D mixture, 600 steps, 2 seeds')
     .option('--json', 'print table.json rows instead of the markdown table')
@@ -38,7 +41,7 @@ export function addBenchCommands(program: Command): void {
       // seed-dependent (1 to 8 modes), so the job would tell a different story on another machine.
       if (o.quick) Object.assign(o, { methods: ['nsgan', 'wgan-gp:lambda=10:lr=0.001'], datasets: ['highdim'], seeds: 2, steps: 600 });
       for (const d of o.datasets) if (!(MIXTURES as readonly string[]).includes(d)) throw new Error(`unknown dataset '${d}': choose from ${MIXTURES.join(', ')} (images: gantry bench images)`);
-      for (const k of ['seeds', 'workers', 'steps', 'highdimSteps'] as const) {
+      for (const k of ['seeds', 'workers', 'steps', 'highdimSteps', 'evalEvery'] as const) {
         if (o[k] !== undefined && o[k] < 1) throw new Error(`invalid --${kebab(k)}: must be at least 1, got ${o[k]}`);
       }
       const opts = {
@@ -49,11 +52,12 @@ export function addBenchCommands(program: Command): void {
         out: o.out,
         workers: o.workers,
         resume: o.resume,
+        evalEvery: o.evalEvery,
         stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined,
         protocol: (o.ema !== undefined ? { ema: o.ema } : {}) as Record<string, number>,
         device: o.device,
       };
-      const cells = await benchSynthetic(opts, o.json ? () => {} : (s) => console.log(s));
+      const cells = await besideDashboard(Boolean(o.dashboard), join(o.out, 'runs'), '', () => benchSynthetic(opts, o.json ? () => {} : (s) => console.log(s)));
       if (o.json) console.log(JSON.stringify(cells.map(summarize)));
       else console.log(`\nWrote ${o.out}/table.md, table.json, mode-shares.png${o.datasets.some((d: string) => d !== 'highdim') ? ', density-grid.png' : ''} and one run folder per job under ${o.out}/runs/.`);
     });
@@ -74,6 +78,7 @@ export function addBenchCommands(program: Command): void {
     .addOption(new Option('--nets <family>', "networks instead of the preset's (its optimizers, batch and prior stay)").choices(['small-d-quarter', 'small-d-half', 'veegan', 'lens']))
     .addOption(benchDevice())
     .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
+    .option('--dashboard', 'serve the live view of the benchmark\'s runs while they train, and print its URL')
     .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
     .option('--json', 'print table.json instead of the markdown table')
     .action(async (o) => {
@@ -81,7 +86,7 @@ export function addBenchCommands(program: Command): void {
       if (o.metrics.some((m: string) => m === 'ivom' || m === 'noisy-d' || m === 'modes')) throw new Error('invalid --metrics: the bench computes fid, kid, pr, dc, is, mode (modes are always counted; ivom and noisy-d: gantry eval-images --run)');
       if (o.metricSamples < 2) throw new Error('invalid --metric-samples: need at least 2');
       const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets, resume: o.resume, device: o.device };
-      await benchImages(opts, o.json ? () => {} : (s) => console.log(s));
+      await besideDashboard(Boolean(o.dashboard), join(o.out, 'runs'), '', () => benchImages(opts, o.json ? () => {} : (s) => console.log(s)));
       if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
       else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);
     });
@@ -117,11 +122,12 @@ export function addBenchCommands(program: Command): void {
     .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
     .addOption(benchDevice())
     .option('--out <dir>', 'where runs, table.md, table.json and mode-histogram.png go', 'bench-results/mode-grid')
+    .option('--dashboard', 'serve the live view of the benchmark\'s runs while they train, and print its URL')
     .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
     .action(async (o) => {
       if (o.steps < 1 || o.workers < 1 || o.samples < 2) throw new Error('invalid options: --steps and --workers must be at least 1, --samples at least 2');
       if (o.settings !== undefined && (o.settings < 1 || o.settings > 24)) throw new Error(`invalid --settings: 1 to 24, got ${o.settings}`);
-      await benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out, resume: o.resume, device: o.device }, (s) => console.log(s));
+      await besideDashboard(Boolean(o.dashboard), join(o.out, 'runs'), '', () => benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out, resume: o.resume, device: o.device }, (s) => console.log(s)));
       console.log(`\nWrote ${o.out}/table.md, table.json, mode-histogram.png and one run folder per job under ${o.out}/runs/.`);
     });
 }

@@ -9,8 +9,21 @@ import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
 import { extname } from 'node:path';
 import { device, int } from './parsers.js';
+import { alarmTable, replayAlarms } from '../bench/alarms.js';
 
 export function addRunCommands(program: Command): void {
+  program
+    .command('alarms')
+    .argument('<root>', 'a folder of finished run folders (a benchmark\'s runs/, say)')
+    .description("the collapse alarms' quality: every finished run's metrics replayed through the rules, alarmed runs among those that ended with every mode (false alarms) and with modes missing (caught)")
+    .option('--json', 'one JSON line per run instead of the table')
+    .action((root, o) => {
+      const outcomes = replayAlarms(root);
+      if (!outcomes.length) throw new Error(`no finished run with known modes under ${root}: give the folder that holds the run folders (e.g. bench-results/synthetic/runs)`);
+      if (o.json) for (const r of outcomes) console.log(JSON.stringify({ ...r, alarms: r.alarms.map((a) => ({ step: a.step, rule: a.rule })) }));
+      else console.log(alarmTable(outcomes));
+    });
+
   program
     .command('eval')
     .argument('<run>', 'a run folder written by gantry train')

@@ -11,7 +11,7 @@ import { PRESETS } from '../train/presets.js';
 import { FILES } from '../train/run-files.js';
 import { LOCK_FILE, lockRunFolder } from '../train/lock.js';
 import { basename, dirname, join, resolve } from 'node:path';
-import { startDashboard } from './serve.js';
+import { besideDashboard } from './serve.js';
 import { attachProgress } from './progress.js';
 import { betas, device, int, kv, num } from './parsers.js';
 import { USER_POINTS_DEFAULTS, trainConfig } from './train-config.js';
@@ -71,16 +71,11 @@ export function addTrainCommand(program: Command): void {
     .option('--json', 'print final.json instead of a summary')
     .option('--quiet', 'no progress bar')
     .action(async (o, cmd: Command) => {
-      const dashboard = async (dir: string) => {
-        if (!o.dashboard) return;
-        const { url } = await startDashboard(dirname(resolve(dir)));
-        console.error(`gantry: live view at ${url}?run=${encodeURIComponent(basename(resolve(dir)))}`);
-      };
+      const dashboard = (dir: string, work: () => void) => besideDashboard(Boolean(o.dashboard), dirname(resolve(dir)), `?run=${encodeURIComponent(basename(resolve(dir)))}`, work);
       if (o.resume) {
         const given = cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['resume', 'quiet', 'json', 'device', 'dashboard', 'onCollapse'].includes(k));
         if (given.length) throw new Error(`invalid --resume: the run's settings come from ${o.resume}/config.json; leave out ${given.map((k) => '--' + kebab(k)).join(', ')}`);
-        await dashboard(o.resume);
-        return trainCommand(o, (hooks) => resumeDir(o.resume, hooks, { device: o.device, onCollapse: o.onCollapse }), o.resume);
+        return dashboard(o.resume, () => trainCommand(o, (hooks) => resumeDir(o.resume, hooks, { device: o.device, onCollapse: o.onCollapse }), o.resume));
       }
       const { config, describe } = trainConfig(o, cmd);
       const ds = config.dataset ?? {};
@@ -90,8 +85,7 @@ export function addTrainCommand(program: Command): void {
       const release = lockRunFolder(out, (s) => console.error(`gantry: ${s}`));
       try {
         claimRunFolder(out, o.overwrite);
-        await dashboard(out);
-        trainCommand(o, (hooks) => trainToDir(config, out, { ...hooks, describe }), out);
+        await dashboard(out, () => trainCommand(o, (hooks) => trainToDir(config, out, { ...hooks, describe }), out));
       } finally {
         release();
       }

@@ -3,10 +3,11 @@
 // signals (D's loss, G's gradient norm) that say a run is collapsing or its gradients are failing
 // (papers/003: D's loss → 0 starves the minimax generator). Each alarm fires once per run, as a line
 // in alarms.jsonl (step, rule, values), on the terminal and on the live view. The defaults are set
-// so that healthy runs stay quiet (docs/RESULTS.md, "Collapse alarms": the false-alarm count on the
-// synthetic table's runs).
+// so that healthy runs stay quiet (docs/RESULTS.md, "Collapse alarms": `gantry alarms` over the
+// synthetic table's runs, alarms on runs that end with every mode against runs that end without).
 import { appendChecked } from '../torch/index.js';
 import type { Report } from '../metrics/report.js';
+import type { MetricsLine } from './run-files.js';
 
 export interface Alarm {
   step: number;
@@ -124,4 +125,12 @@ export class CollapseWatch {
 /** alarms.jsonl: one JSON line per alarm. */
 export function appendAlarm(path: string, a: Alarm): void {
   appendChecked(path, JSON.stringify(a) + '\n');
+}
+
+/** Feeds a run's metrics.jsonl lines to a watch as training did: the losses at logged steps (before that step's evaluation), every evaluation. */
+export function replayMetrics(watch: CollapseWatch, lines: MetricsLine[], logEvery: number): void {
+  for (const l of lines) {
+    if (l.losses && logEvery > 0 && l.step % logEvery === 0) watch.losses(l.step, l.losses);
+    if ('modes' in l) watch.evaluation(l.step, l as unknown as Report);
+  }
 }

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskWriteError, pendingStop, readJsonLines, writeFileAtomic } from '../torch/index.js';
-import { ALARM_DEFAULTS, appendAlarm, CollapseWatch } from './alarms.js';
+import { ALARM_DEFAULTS, appendAlarm, CollapseWatch, replayMetrics } from './alarms.js';
 import { hasCheckpoint, restoreCheckpoint, rollBack, type ResumePoint } from './checkpoints.js';
 import { buildRun, disposeRun, type Run, type RunConfigInput } from './config.js';
 import type { Describe } from './errors.js';
@@ -133,10 +133,7 @@ function watchCollapse(run: Run, dir: string, resume: ResumePoint | undefined, h
   const watch = new CollapseWatch(ALARM_DEFAULTS, () => {});
   const { logEvery } = run.config;
   if (resume) {
-    for (const l of readMetrics(dir)) {
-      if (l.losses && logEvery > 0 && l.step % logEvery === 0) watch.losses(l.step, l.losses);
-      if ('modes' in l) watch.evaluation(l.step, l as unknown as Report);
-    }
+    replayMetrics(watch, readMetrics(dir), logEvery);
     const kept = (readJsonLines(path).lines as { step: number }[]).filter((a) => a.step <= resume.step);
     writeFileAtomic(path, kept.map((a) => JSON.stringify(a) + '\n').join(''));
   } else if (existsSync(path)) rmSync(path);

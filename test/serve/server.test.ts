@@ -78,7 +78,7 @@ const train = (...args: string[]) =>
 describe('the live view in a browser', () => {
   let trainer: ChildProcess | undefined;
   afterAll(() => trainer?.kill('SIGKILL'));
-  it.skipIf(!existsSync(chromium))("while a ring run trains: the step advances, the 2D canvas changes, 8 rows in the mode strip, curves grow (skipped where Debian's chromium is not installed; scripts/setup.sh installs it)", async () => {
+  it.skipIf(!existsSync(chromium))("while a ring run trains: the step advances, the 2D canvas changes, 8 rows in the mode strip, curves grow; the server ends when the trainer is killed (skipped where Debian's chromium is not installed; scripts/setup.sh installs it)", async () => {
     const { chromium: browserType } = await import('playwright-core');
     const out = join(base, 'live', 'ring');
     trainer = spawn(process.execPath, [cli, 'train', '--method', 'nsgan', '--dataset', 'ring', '--steps', '20000', '--view-every', '50', '--log-every', '50', '--eval-every', '1000', '--quiet', '--dashboard', '--out', out], { env: { ...process.env, GANTRY_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -111,6 +111,17 @@ describe('the live view in a browser', () => {
     } finally {
       await browser.close();
     }
+    // The dashboard's server ends with its trainer, however the trainer ends.
+    const exited = new Promise((resolve) => trainer!.once('exit', resolve));
+    trainer.kill('SIGKILL');
+    await exited;
+    const origin = new URL(url).origin + '/';
+    let up = true;
+    for (let i = 0; i < 50 && up; i++) {
+      up = await get(origin, '/api/runs').then(() => true, () => false);
+      if (up) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up).toBe(false);
   }, 120_000);
 });
 

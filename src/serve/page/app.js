@@ -332,6 +332,13 @@ function smooth(xs, ys, w) {
   return out;
 }
 
+// Compared runs' metrics, fetched once and again only when the server says that run changed.
+const metricsOf = new Map();
+const otherMetrics = (path) => {
+  if (!metricsOf.has(path)) metricsOf.set(path, json(`api/metrics/${enc(path)}`).catch((e) => (metricsOf.delete(path), Promise.reject(e))));
+  return metricsOf.get(path);
+};
+
 const charts = [];
 async function drawCurves() {
   for (const c of charts.splice(0)) c.destroy();
@@ -339,7 +346,7 @@ async function drawCurves() {
   host.replaceChildren();
   const paths = state.compare.size ? [...state.compare] : state.current ? [state.current] : [];
   if (!paths.length) return;
-  const runs = await Promise.all(paths.map(async (p) => ({ path: p, m: p === state.current ? state.metrics : await json(`api/metrics/${enc(p)}`) })));
+  const runs = await Promise.all(paths.map(async (p) => ({ path: p, m: p === state.current ? state.metrics : await otherMetrics(p) })));
   const w = Number($('smooth').value) || 0;
   const groups = [
     { title: 'losses', keys: (k) => !k.startsWith('grad_norm_') && k !== 'lambda' && k !== 'lens_rec', from: 'losses' },
@@ -482,7 +489,9 @@ const events = REPORT ? null : new EventSource('api/events');
 let pending = false;
 events?.addEventListener('run', async (e) => {
   const { path } = JSON.parse(e.data);
+  metricsOf.delete(path);
   if (!state.runs.some((r) => r.path === path)) await loadRuns();
+  if (path !== state.current && state.compare.has(path)) drawCurves();
   if (path !== state.current || pending) return;
   pending = true;
   try {
