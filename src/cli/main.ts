@@ -16,6 +16,7 @@ import { addExportCommands } from './export.js';
 import { addInfoCommands } from './info.js';
 import { addRunCommands } from './runs.js';
 import { addServeCommand } from './serve.js';
+import { addSweepCommands } from './sweep.js';
 import { addTrainCommand } from './train.js';
 
 const program = new Command('gantry')
@@ -26,6 +27,7 @@ addInfoCommands(program);
 addTrainCommand(program);
 addRunCommands(program);
 addServeCommand(program);
+addSweepCommands(program);
 addEvalSamples(program);
 addDataCommands(program);
 addEvalImages(program);

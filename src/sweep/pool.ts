@@ -22,15 +22,47 @@ export interface Job {
   dir: string;
   /** Continue the job's folder from its last checkpoint instead of starting it. */
   resume?: boolean;
+  /** Stop with a checkpoint once this step is done (a sweep's rung). */
+  stopAt?: number;
 }
+
+/** The stop reason of a job that reached its `stopAt` step. */
+export const RUNG_STOP = 'rung';
 
 const workerPath = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
-/** Runs the jobs; returns the signal that stopped the pool early, or null when every job ran. */
-export async function runPool<J extends Job>(jobs: J[], workers: number, onDone: (job: J, result: RunResult | Error) => void): Promise<string | null> {
-  let next = 0;
+/**
+ * One job in its own process (its own process group) with `threads` libtorch threads; resolves with
+ * its result, or an Error naming how it failed. `live` holds the child while it runs (for signals).
+ */
+export function runInChild(job: Job, threads: number, live?: Set<ChildProcess>): Promise<RunResult | Error> {
+  return new Promise<RunResult | Error>((resolve) => {
+    const child = fork(workerPath, [], { env: { ...process.env, GANTRY_THREADS: String(threads) }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
+    live?.add(child);
+    let stderr = '';
+    let settled = false;
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('message', (m: { ok: boolean; result?: RunResult; error?: string }) => {
+      settled = true;
+      resolve(m.ok ? m.result! : new Error(m.error));
+    });
+    child.on('exit', (code, signal) => {
+      live?.delete(child);
+      if (!settled) resolve(new Error(`worker exited with ${signal ?? `code ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+    });
+    child.send({ config: job.config, dir: job.dir, resume: job.resume, stopAt: job.stopAt } satisfies Job);
+  });
+}
+
+/** libtorch threads per job when `workers` jobs share this machine's GANTRY_THREADS (default 2). */
+export const threadsPerJob = (workers: number) => Math.max(1, Math.floor((Number(process.env.GANTRY_THREADS) || 2) / workers));
+
+/**
+ * Forwards SIGINT/SIGTERM to the live children once (they finish their step and checkpoint) and
+ * remembers it; `release` removes the handlers.
+ */
+export function signalGuard(live: Set<ChildProcess>): { stopped: () => NodeJS.Signals | null; release: () => void } {
   let stopped: NodeJS.Signals | null = null;
-  const live = new Set<ChildProcess>();
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopped) return;
     stopped = sig;
@@ -38,26 +70,25 @@ export async function runPool<J extends Job>(jobs: J[], workers: number, onDone:
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const threads = String(Math.max(1, Math.floor((Number(process.env.GANTRY_THREADS) || 2) / workers)));
+  return {
+    stopped: () => stopped,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Runs the jobs; returns the signal that stopped the pool early, or null when every job ran. */
+export async function runPool<J extends Job>(jobs: J[], workers: number, onDone: (job: J, result: RunResult | Error) => void): Promise<string | null> {
+  let next = 0;
+  const live = new Set<ChildProcess>();
+  const guard = signalGuard(live);
+  const threads = threadsPerJob(workers);
   const lane = async () => {
-    while (next < jobs.length && !stopped) {
+    while (next < jobs.length && !guard.stopped()) {
       const job = jobs[next++];
-      const result = await new Promise<RunResult | Error>((resolve) => {
-        const child = fork(workerPath, [], { env: { ...process.env, GANTRY_THREADS: threads }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
-        live.add(child);
-        let stderr = '';
-        let settled = false;
-        child.stderr?.on('data', (d) => (stderr += d));
-        child.on('message', (m: { ok: boolean; result?: RunResult; error?: string }) => {
-          settled = true;
-          resolve(m.ok ? m.result! : new Error(m.error));
-        });
-        child.on('exit', (code) => {
-          live.delete(child);
-          if (!settled) resolve(new Error(`worker exited with code ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
-        });
-        child.send({ config: job.config, dir: job.dir, resume: job.resume } satisfies Job);
-      });
+      const result = await runInChild(job, threads, live);
       // A job stopped part-way is not done: its checkpoint waits for --resume.
       if (result instanceof Error || !result.stopped) onDone(job, result);
     }
@@ -65,10 +96,9 @@ export async function runPool<J extends Job>(jobs: J[], workers: number, onDone:
   try {
     await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    guard.release();
   }
-  return stopped;
+  return guard.stopped();
 }
 
 /**

@@ -100,19 +100,31 @@ export interface BuildOptions {
 }
 
 /**
+ * The configuration checked against the schema and its method's options, without building anything
+ * (no data loaded, no networks): what a sweep checks of every trial before one starts. Returns the
+ * schema's output (defaults filled in); the errors name the field, the value and the bound.
+ */
+export function checkRunConfig(input: RunConfigInput, describe: Describe = flagOf): z.infer<typeof RunConfigSchema> {
+  const parsed = RunConfigSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw new Error(`invalid configuration: ${describeIssues(parsed.error, describe, [], keysOf(RunConfigSchema))}`);
+  const spec = getMethod(parsed.data.method);
+  const options = spec.options.safeParse(parsed.data.methodOptions, { reportInput: true });
+  if (!options.success) {
+    throw new Error(`invalid options for ${spec.id}: ${describeIssues(options.error, describe, ['methodOptions'])} (gantry methods lists the valid ones)`);
+  }
+  return parsed.data;
+}
+
+/**
  * Validates, seeds, loads data and builds the method (networks are initialised from the seed) and
  * its trainer, complete: nothing sets the trainer's options afterwards.
  */
 export function buildRun(input: RunConfigInput, o: BuildOptions = {}): Run {
   const describe = o.describe ?? flagOf;
-  const parsed = RunConfigSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new Error(`invalid configuration: ${describeIssues(parsed.error, describe, [], keysOf(RunConfigSchema))}`);
-  const config = parsed.data;
+  const config = checkRunConfig(input, describe);
   const spec = getMethod(config.method);
-  const options = spec.options.safeParse(config.methodOptions, { reportInput: true });
-  if (!options.success) {
-    throw new Error(`invalid options for ${spec.id}: ${describeIssues(options.error, describe, ['methodOptions'])} (gantry methods lists the valid ones)`);
-  }
+  const options = spec.options.safeParse(config.methodOptions);
+  if (!options.success) throw new Error('unreachable: checked by checkRunConfig');
   const preset = config.preset ? getPreset(config.preset) : undefined;
   if (config.threads !== undefined) {
     // More threads than cores only slows libtorch down (1,000 threads: 20 steps took 52 s here).

@@ -1,0 +1,62 @@
+// `gantry sweep sweep.yaml`, `gantry sweep status DIR`, `gantry sweep report DIR` and `gantry worker`:
+// searches over run configurations and seeds, on this machine or spread through a Redis queue.
+import { basename, extname, join } from 'node:path';
+import type { Command } from 'commander';
+import { readSweepRecord, trialStates, writeSweepRecord, type TrialState } from '../sweep/folder.js';
+import { runLocalSweep } from '../sweep/local.js';
+import { expandSweep, readSweepSpec, settingOf } from '../sweep/spec.js';
+import { checkRungs } from '../sweep/trial.js';
+import { int } from './parsers.js';
+
+const STATES: TrialState[] = ['submitted', 'running', 'done', 'failed', 'stopped-early'];
+
+/** One line per state and one per trial. */
+export function statusText(dir: string): string {
+  const states = trialStates(dir);
+  const count = (s: TrialState) => states.filter((x) => x.state === s).length;
+  const lines = [`${dir}: ${states.length} trials: ${STATES.map((s) => `${count(s)} ${s}`).join(', ')}`];
+  for (const { trial, state, result } of states) {
+    const m = result?.metrics as Record<string, number> | null | undefined;
+    const what = m && typeof m.modes === 'number' ? ` at step ${result!.step}: ${m.modes}/${m.modes_max} modes${typeof m.high_quality === 'number' ? `, ${(100 * m.high_quality).toFixed(1)} % HQ` : ''}` : result?.error ? `: ${result.error}` : '';
+    lines.push(`  ${trial.id}  ${state.padEnd(13)} ${settingOf(trial)} seed ${trial.seed}${what}`);
+  }
+  return lines.join('\n');
+}
+
+export function addSweepCommands(program: Command): void {
+  const sweep = program
+    .command('sweep')
+    .description('a grid or random search over run configurations and seeds (sweep.yaml), with early stopping; status and report of a sweep folder')
+    .argument('[file]', 'the sweep file (YAML or JSON)')
+    .option('--out <dir>', 'the sweep folder (default: sweeps/<file name>)')
+    .option('--workers <n>', 'trials at once on this machine', int('--workers'), 2)
+    .option('--max-trials <n>', 'refuse a sweep that expands to more trials', int('--max-trials'), 1000)
+    .option('--continue-stopped', 'continue the trials early stopping ended, to their full budget')
+    .action(async (file: string | undefined, o: { out?: string; workers: number; maxTrials: number; continueStopped?: boolean }) => {
+      if (!file) return void sweep.help({ error: true });
+      if (o.workers < 1) throw new Error(`invalid --workers: must be at least 1, got ${o.workers}`);
+      const spec = readSweepSpec(file);
+      const trials = expandSweep(spec, o.maxTrials);
+      if (spec.early_stopping) checkRungs(spec.early_stopping, trials);
+      const dir = o.out ?? join('sweeps', spec.name ?? basename(file, extname(file)));
+      writeSweepRecord(dir, spec, trials);
+      console.error(`gantry sweep: ${trials.length} trials in ${dir} (${o.workers} at once on this machine)`);
+      const { stopped } = await runLocalSweep({ dir, trials, earlyStopping: spec.early_stopping, workers: o.workers, continueStopped: o.continueStopped, log: (s) => console.error(`gantry sweep: ${s}`) });
+      console.log(statusText(dir));
+      if (stopped) {
+        console.error(`gantry sweep: stopped by ${stopped}; the running trials are checkpointed. The same command continues them.`);
+        process.exitCode = stopped === 'SIGINT' ? 130 : 143;
+      }
+    });
+
+  sweep
+    .command('status')
+    .argument('<dir>', 'a sweep folder')
+    .description('each trial: submitted, running, done, failed or stopped-early')
+    .option('--json', 'one JSON line per trial')
+    .action((dir: string, o: { json?: boolean }) => {
+      readSweepRecord(dir);
+      if (o.json) for (const s of trialStates(dir)) console.log(JSON.stringify({ id: s.trial.id, point: s.trial.point, seed: s.trial.seed, state: s.state, step: s.result?.step ?? null, metrics: s.result?.metrics ?? null }));
+      else console.log(statusText(dir));
+    });
+}
