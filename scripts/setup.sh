@@ -22,6 +22,8 @@ need=()
 command -v script >/dev/null || need+=(bsdutils)
 # Debian's Chromium for the live view's browser tests (playwright-core drives it; it downloads no browser).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Redis for the sweep queue (BullMQ); the tests start their own server on 127.0.0.1.
+command -v redis-server >/dev/null || need+=(redis-server)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then

@@ -16,7 +16,7 @@ import { addExportCommands } from './export.js';
 import { addInfoCommands } from './info.js';
 import { addRunCommands } from './runs.js';
 import { addServeCommand } from './serve.js';
-import { addSweepCommands } from './sweep.js';
+import { addSweepCommands, addWorkerCommand } from './sweep.js';
 import { addTrainCommand } from './train.js';
 
 const program = new Command('gantry')
@@ -28,6 +28,7 @@ addTrainCommand(program);
 addRunCommands(program);
 addServeCommand(program);
 addSweepCommands(program);
+addWorkerCommand(program);
 addEvalSamples(program);
 addDataCommands(program);
 addEvalImages(program);

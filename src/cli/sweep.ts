@@ -6,6 +6,7 @@ import { readSweepRecord, trialStates, writeSweepRecord, type TrialState } from 
 import { runLocalSweep } from '../sweep/local.js';
 import { expandSweep, readSweepSpec, settingOf } from '../sweep/spec.js';
 import { checkRungs } from '../sweep/trial.js';
+import { parseRedisUrl, runQueueSweep, runWorker } from '../sweep/queue.js';
 import { int } from './parsers.js';
 
 const STATES: TrialState[] = ['submitted', 'running', 'done', 'failed', 'stopped-early'];
@@ -32,7 +33,8 @@ export function addSweepCommands(program: Command): void {
     .option('--workers <n>', 'trials at once on this machine', int('--workers'), 2)
     .option('--max-trials <n>', 'refuse a sweep that expands to more trials', int('--max-trials'), 1000)
     .option('--continue-stopped', 'continue the trials early stopping ended, to their full budget')
-    .action(async (file: string | undefined, o: { out?: string; workers: number; maxTrials: number; continueStopped?: boolean }) => {
+    .option('--queue <url>', 'spread the trials over `gantry worker --queue <url>` on any number of machines (BullMQ on Redis: redis://host:port); the sweep folder must be on a path they share')
+    .action(async (file: string | undefined, o: { out?: string; workers: number; maxTrials: number; continueStopped?: boolean; queue?: string }) => {
       if (!file) return void sweep.help({ error: true });
       if (o.workers < 1) throw new Error(`invalid --workers: must be at least 1, got ${o.workers}`);
       const spec = readSweepSpec(file);
@@ -40,6 +42,13 @@ export function addSweepCommands(program: Command): void {
       if (spec.early_stopping) checkRungs(spec.early_stopping, trials);
       const dir = o.out ?? join('sweeps', spec.name ?? basename(file, extname(file)));
       writeSweepRecord(dir, spec, trials);
+      if (o.queue) {
+        if (o.continueStopped) throw new Error('invalid --continue-stopped with --queue: continue the stopped trials on this machine (without --queue)');
+        parseRedisUrl(o.queue);
+        console.error(`gantry sweep: ${trials.length} trials in ${dir}, through the queue ${o.queue} (start workers: gantry worker --queue ${o.queue})`);
+        await runQueueSweep({ url: o.queue, dir, trials, earlyStopping: spec.early_stopping, log: (s) => console.error(`gantry sweep: ${s}`) });
+        return void console.log(statusText(dir));
+      }
       console.error(`gantry sweep: ${trials.length} trials in ${dir} (${o.workers} at once on this machine)`);
       const { stopped } = await runLocalSweep({ dir, trials, earlyStopping: spec.early_stopping, workers: o.workers, continueStopped: o.continueStopped, log: (s) => console.error(`gantry sweep: ${s}`) });
       console.log(statusText(dir));
@@ -58,5 +67,26 @@ export function addSweepCommands(program: Command): void {
       readSweepRecord(dir);
       if (o.json) for (const s of trialStates(dir)) console.log(JSON.stringify({ id: s.trial.id, point: s.trial.point, seed: s.trial.seed, state: s.state, step: s.result?.step ?? null, metrics: s.result?.metrics ?? null }));
       else console.log(statusText(dir));
+    });
+}
+
+export function addWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('take sweep trials from a queue and train them here, each in a child process, until Ctrl-C (the running trials checkpoint and go back on the queue)')
+    .requiredOption('--queue <url>', 'the queue the sweep was started with: redis://host:port')
+    .option('--concurrency <n>', 'trials at once on this machine', int('--concurrency'), 1)
+    .option('--threads <n>', 'libtorch threads per trial (default: GANTRY_THREADS or 2, divided by --concurrency)', int('--threads'))
+    .option('--out <dir>', "this machine's copy of the sweep folder, when it does not share the sweep's path (results travel back with the jobs)")
+    .option('--lock-ms <n>', "BullMQ's job lock: a killed worker's trial goes to another worker after about this long", int('--lock-ms'), 30000)
+    .action(async (o: { queue: string; concurrency: number; threads?: number; out?: string; lockMs: number }) => {
+      if (o.concurrency < 1) throw new Error(`invalid --concurrency: must be at least 1, got ${o.concurrency}`);
+      parseRedisUrl(o.queue);
+      const threads = o.threads ?? Math.max(1, Math.floor((Number(process.env.GANTRY_THREADS) || 2) / o.concurrency));
+      const log = (s: string) => console.error(`gantry worker: ${s}`);
+      log(`taking trials from ${o.queue} (${o.concurrency} at once, ${threads} thread(s) each)`);
+      const { done } = await runWorker({ url: o.queue, concurrency: o.concurrency, threads, out: o.out, lockMs: o.lockMs, log });
+      const why = await done;
+      if (why.startsWith('refused')) process.exitCode = 1;
     });
 }

@@ -26,6 +26,9 @@ export interface Job {
   stopAt?: number;
 }
 
+/** A job whose run folder another live process is writing (a killed worker's trial, still stopping). */
+export class JobLockedError extends Error {}
+
 /** The stop reason of a job that reached its `stopAt` step. */
 export const RUNG_STOP = 'rung';
 
@@ -42,9 +45,9 @@ export function runInChild(job: Job, threads: number, live?: Set<ChildProcess>):
     let stderr = '';
     let settled = false;
     child.stderr?.on('data', (d) => (stderr += d));
-    child.on('message', (m: { ok: boolean; result?: RunResult; error?: string }) => {
+    child.on('message', (m: { ok: boolean; result?: RunResult; error?: string; locked?: boolean }) => {
       settled = true;
-      resolve(m.ok ? m.result! : new Error(m.error));
+      resolve(m.ok ? m.result! : m.locked ? new JobLockedError(m.error) : new Error(m.error));
     });
     child.on('exit', (code, signal) => {
       live?.delete(child);

@@ -12,7 +12,7 @@ import type { RunResult } from '../train/run.js';
 import { isFinished } from '../train/run.js';
 import { readFinal } from '../train/run-files.js';
 import { trialDir, readResult, writeResult, type RungStore, type TrialResult } from './folder.js';
-import { RUNG_STOP, type Job } from './pool.js';
+import { JobLockedError, RUNG_STOP, type Job } from './pool.js';
 import { decide, rungsOf } from './schedulers.js';
 import type { EarlyStopping, Trial } from './spec.js';
 
@@ -46,6 +46,9 @@ export function checkRungs(es: EarlyStopping, trials: Trial[]): void {
   }
 }
 
+/** How long a trial waits for its folder's lock before it fails. */
+const LOCK_WAIT_MS = 120_000;
+
 export interface TrialContext {
   sweepDir: string;
   earlyStopping?: EarlyStopping;
@@ -78,6 +81,11 @@ export async function runTrial(t: Trial, ctx: TrialContext): Promise<TrialResult
     const started = existsSync(join(dir, FILES.config));
     if (!started && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     const result = await ctx.train({ config: t.config, dir, resume: started, stopAt: rung });
+    // Another process still writes the folder (the trial of a killed worker stops at its next step): wait for it.
+    if (result instanceof JobLockedError && performance.now() - t0 < LOCK_WAIT_MS) {
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
     if (result instanceof Error) {
       return writeResult(ctx.sweepDir, { id: t.id, status: 'failed', step: 0, metrics: null, decisions, error: result.message });
     }

@@ -4,6 +4,7 @@
 // It runs in its own process group, so a Ctrl-C reaches it once, forwarded by the pool; if the
 // parent dies (a worker killed), the job stops at its next step with a checkpoint instead of running on.
 import { pendingStop, watchSignals } from '../torch/index.js';
+import { RunLockedError } from '../train/lock.js';
 import { resumeDir, trainToDir } from '../train/run.js';
 import { RUNG_STOP, type Job } from './pool.js';
 
@@ -18,6 +19,6 @@ process.once('message', (job: Job) => {
     const result = job.resume ? resumeDir(job.dir, hooks) : trainToDir(job.config, job.dir, hooks);
     reply({ ok: true, result });
   } catch (e) {
-    reply({ ok: false, error: (e as Error).message });
+    reply({ ok: false, error: (e as Error).message, locked: e instanceof RunLockedError });
   }
 });
