@@ -16,7 +16,8 @@ import { sampleRun } from '../train/load.js';
 import { writeCharts, type Series } from '../report/chart.js';
 import { writeFigure, type FigureCell } from '../report/figure.js';
 import type { Panel } from '../report/raster.js';
-import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
+import { BenchStopped, type Job } from '../sweep/pool.js';
+import { runBenchJobs } from '../sweep/bench-queue.js';
 import { manualSeed, useDevice } from '../torch/index.js';
 import { getPreset } from '../train/presets.js';
 import type { RunResult } from '../train/run.js';
@@ -24,6 +25,8 @@ import { meanStd, row, writeTable } from '../report/table.js';
 import { BENCH_VIEWS, runFoldersUnder, writeHtmlReport } from '../report/html.js';
 
 export interface ImageBenchOptions {
+  /** Train the jobs through this queue (redis://host:port) on `gantry worker`s instead of this machine's pool. */
+  queue?: string;
   methods: string[];
   dataset: DatasetName;
   preset: string;
@@ -126,7 +129,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
   if (real) log(`real data (held-out): ${real.modes}/${real.modes_max} modes, KL ${real.kl.toFixed(3)}, ${real.modes_confident} confident modes (n = ${real.n})`);
   let done = 0;
   const t0 = performance.now();
-  const stopped = await runJobs(jobs, o.workers, o.resume ?? false, (job, result) => {
+  const stopped = await runBenchJobs(jobs, o, (job, result) => {
     done++;
     if (result instanceof Error) {
       job.cell.runs.push({ seed: job.seed, report: null, seconds: 0, stepsPerSecond: 0, error: result.message });

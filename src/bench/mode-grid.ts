@@ -10,7 +10,8 @@ import type { ImageDatasetName } from '../data/images.js';
 import { expandVariants } from '../methods/index.js';
 import { imageMetrics } from '../metrics/image-metrics.js';
 import { histogram, writeHistogram } from '../report/chart.js';
-import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
+import { BenchStopped, type Job } from '../sweep/pool.js';
+import { runBenchJobs } from '../sweep/bench-queue.js';
 import { useDevice } from '../torch/index.js';
 import { sampleRun } from '../train/load.js';
 import { meanStd, row, writeTable } from '../report/table.js';
@@ -42,6 +43,8 @@ export function gridSettings(): GridSetting[] {
 }
 
 export interface ModeGridOptions {
+  /** Train the jobs through this queue (redis://host:port) on `gantry worker`s instead of this machine's pool. */
+  queue?: string;
   /** Methods (variants allowed) trained on every setting: the baseline first, then the regularized ones. */
   methods: string[];
   dataset: ImageDatasetName;
@@ -101,7 +104,7 @@ export async function benchModeGrid(o: ModeGridOptions, log: (s: string) => void
   const ok: typeof jobs = [];
   let done = 0;
   const t0 = performance.now();
-  const stopped = await runJobs(jobs, o.workers, o.resume ?? false, (job, result) => {
+  const stopped = await runBenchJobs(jobs, o, (job, result) => {
     done++;
     const setting = rows[job.setting];
     if (result instanceof Error) {

@@ -11,11 +11,14 @@ import { writeFigure, type FigureCell } from '../report/figure.js';
 import { densityPanel, squareRange } from '../report/raster.js';
 import { mean, meanStd, row, std, writeTable } from '../report/table.js';
 import { BENCH_VIEWS, runFoldersUnder, writeHtmlReport } from '../report/html.js';
-import { BenchStopped, runJobs, type Job } from '../sweep/pool.js';
+import { BenchStopped, type Job } from '../sweep/pool.js';
+import { runBenchJobs } from '../sweep/bench-queue.js';
 import { manualSeed, scope, tensor, useDevice } from '../torch/index.js';
 import type { RunResult } from '../train/run.js';
 
 export interface SyntheticBenchOptions {
+  /** Train the jobs through this queue (redis://host:port) on `gantry worker`s instead of this machine's pool. */
+  queue?: string;
   /** Method ids, or variants with fixed hyperparameters (`wgan-gp:lambda=10`); rows keep these labels. */
   methods: string[];
   /** Keep finished runs, continue stopped ones (`--resume`). */
@@ -121,7 +124,7 @@ export async function benchSynthetic(o: SyntheticBenchOptions, log: (s: string) 
   }
   let done = 0;
   const t0 = performance.now();
-  const stopped = await runJobs(jobs, o.workers, o.resume ?? false, (job, result) => {
+  const stopped = await runBenchJobs(jobs, o, (job, result) => {
     done++;
     const cell = job.cell;
     const seed = job.config.seed!;

@@ -32,6 +32,7 @@ export function addBenchCommands(program: Command): void {
     .addOption(benchDevice())
     .option('--out <dir>', 'where runs, table.md, table.json and density-grid.png go', 'bench-results/synthetic')
     .option('--dashboard', 'serve the live view of the benchmark\'s runs while they train, and print its URL')
+    .option('--queue <url>', 'train the jobs on gantry workers through this queue (redis://host:port; the --out folder on a path they share) instead of this machine')
     .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
     .option('--quick', 'the README main job: collapse and its cure; nsgan and wgan-gp (λ = 10, lr 1e-3) on the 1200-D mixture, 600 steps, 2 seeds')
     .option('--json', 'print table.json rows instead of the markdown table')
@@ -52,6 +53,7 @@ export function addBenchCommands(program: Command): void {
         out: o.out,
         workers: o.workers,
         resume: o.resume,
+        queue: o.queue,
         evalEvery: o.evalEvery,
         stepsFor: o.highdimSteps ? { highdim: o.highdimSteps } : undefined,
         protocol: (o.ema !== undefined ? { ema: o.ema } : {}) as Record<string, number>,
@@ -79,13 +81,14 @@ export function addBenchCommands(program: Command): void {
     .addOption(benchDevice())
     .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
     .option('--dashboard', 'serve the live view of the benchmark\'s runs while they train, and print its URL')
+    .option('--queue <url>', 'train the jobs on gantry workers through this queue (redis://host:port; the --out folder on a path they share) instead of this machine')
     .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
     .option('--json', 'print table.json instead of the markdown table')
     .action(async (o) => {
       if (o.seeds < 1 || o.workers < 1 || o.steps === 0 || o.samples === 0) throw new Error('invalid options: --seeds, --workers, --steps and --samples must be at least 1');
       if (o.metrics.some((m: string) => m === 'ivom' || m === 'noisy-d' || m === 'modes')) throw new Error('invalid --metrics: the bench computes fid, kid, pr, dc, is, mode (modes are always counted; ivom and noisy-d: gantry eval-images --run)');
       if (o.metricSamples < 2) throw new Error('invalid --metric-samples: need at least 2');
-      const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets, resume: o.resume, device: o.device };
+      const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets, resume: o.resume, device: o.device, queue: o.queue };
       await besideDashboard(Boolean(o.dashboard), join(o.out, 'runs'), '', () => benchImages(opts, o.json ? () => {} : (s) => console.log(s)));
       if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
       else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);
@@ -123,11 +126,12 @@ export function addBenchCommands(program: Command): void {
     .addOption(benchDevice())
     .option('--out <dir>', 'where runs, table.md, table.json and mode-histogram.png go', 'bench-results/mode-grid')
     .option('--dashboard', 'serve the live view of the benchmark\'s runs while they train, and print its URL')
+    .option('--queue <url>', 'train the jobs on gantry workers through this queue (redis://host:port; the --out folder on a path they share) instead of this machine')
     .option('--resume', 'keep the finished runs in --out and continue the stopped ones (after Ctrl-C, SIGTERM or a crash)')
     .action(async (o) => {
       if (o.steps < 1 || o.workers < 1 || o.samples < 2) throw new Error('invalid options: --steps and --workers must be at least 1, --samples at least 2');
       if (o.settings !== undefined && (o.settings < 1 || o.settings > 24)) throw new Error(`invalid --settings: 1 to 24, got ${o.settings}`);
-      await besideDashboard(Boolean(o.dashboard), join(o.out, 'runs'), '', () => benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out, resume: o.resume, device: o.device }, (s) => console.log(s)));
+      await besideDashboard(Boolean(o.dashboard), join(o.out, 'runs'), '', () => benchModeGrid({ methods: o.methods, dataset: o.dataset, steps: o.steps, seed: o.seed, samples: o.samples, settings: o.settings, workers: o.workers, out: o.out, resume: o.resume, device: o.device, queue: o.queue }, (s) => console.log(s)));
       console.log(`\nWrote ${o.out}/table.md, table.json, mode-histogram.png and one run folder per job under ${o.out}/runs/.`);
     });
 }

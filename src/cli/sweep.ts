@@ -6,6 +6,7 @@ import { readSweepRecord, trialStates, writeSweepRecord, type TrialState } from 
 import { runLocalSweep } from '../sweep/local.js';
 import { expandSweep, readSweepSpec, settingOf } from '../sweep/spec.js';
 import { checkRungs } from '../sweep/trial.js';
+import { writeSweepReport } from '../sweep/report.js';
 import { parseRedisUrl, runQueueSweep, runWorker } from '../sweep/queue.js';
 import { int } from './parsers.js';
 
@@ -67,6 +68,21 @@ export function addSweepCommands(program: Command): void {
       readSweepRecord(dir);
       if (o.json) for (const s of trialStates(dir)) console.log(JSON.stringify({ id: s.trial.id, point: s.trial.point, seed: s.trial.seed, state: s.state, step: s.result?.step ?? null, metrics: s.result?.metrics ?? null }));
       else console.log(statusText(dir));
+    });
+
+  sweep
+    .command('report')
+    .argument('<dir>', 'a sweep folder')
+    .description('per setting mean ± std over seeds, the best settings on a metric, its distribution at each value of every axis: report.md, report.json, histograms, report.html')
+    .option('--metric <name>', "the metric that ranks the settings: a field of the evaluation (modes, high_quality, reverse_kl, kl…), coverage or score (default: early stopping's, or score)")
+    .option('--mode <m>', 'max or min (default: early stopping\'s, or max)')
+    .option('--top <n>', 'best settings listed', int('--top'), 10)
+    .action((dir: string, o: { metric?: string; mode?: string; top: number }) => {
+      const { spec } = readSweepRecord(dir);
+      const mode = o.mode ?? spec.early_stopping?.mode ?? 'max';
+      if (mode !== 'max' && mode !== 'min') throw new Error(`invalid --mode ${mode}: max or min`);
+      console.log(writeSweepReport(dir, { metric: o.metric ?? spec.early_stopping?.metric ?? 'score', mode, top: o.top }));
+      console.error(`gantry sweep report: wrote ${dir}/report.md, report.json, report.html and the histograms`);
     });
 }
 

@@ -120,6 +120,8 @@ export interface Histogram {
   xLabel: string;
   edges: number[];
   series: { label: string; values: number[] }[];
+  /** What is counted (default: settings). */
+  yLabel?: string;
 }
 
 /** The grouped histogram as SVG. */
@@ -145,7 +147,7 @@ export function histogramSvg(hg: Histogram): string {
     }),
   );
   parts.push(text(left + w / 2, top + h + 32, hg.xLabel, 'font-size="11" text-anchor="middle"'));
-  parts.push(text(left - 40, top + h / 2, 'settings', `font-size="11" text-anchor="middle" transform="rotate(-90 ${left - 40} ${top + h / 2})"`));
+  parts.push(text(left - 40, top + h / 2, hg.yLabel ?? 'settings', `font-size="11" text-anchor="middle" transform="rotate(-90 ${left - 40} ${top + h / 2})"`));
   hg.series.forEach((s, si) => {
     const y = top + 10 + si * 16;
     parts.push(`<rect data-legend="${esc(s.label)}" x="${left + w + 10}" y="${y - 8}" width="10" height="10" fill="${COLORS[si % COLORS.length]}"/>`);

@@ -53,7 +53,8 @@ export interface SweepRecord {
   created: string;
 }
 
-export const trialDir = (dir: string, id: string) => join(dir, 'trials', id);
+/** A trial's run folder: trials/<id> in the sweep folder, or where the trial says (a benchmark's job). */
+export const trialDir = (dir: string, t: Pick<Trial, 'id' | 'dir'>) => join(dir, t.dir ?? join('trials', t.id));
 const resultPath = (dir: string, id: string) => join(dir, 'results', `${id}.json`);
 
 /** Writes sweep.json (a rerun keeps the first one's creation time). */
@@ -147,6 +148,6 @@ export function trialStates(dir: string): { trial: Trial; state: TrialState; res
   return trials.map((trial) => {
     const result = readResult(dir, trial.id);
     if (result) return { trial, state: result.status, result };
-    return { trial, state: existsSync(join(trialDir(dir, trial.id), LOCK_FILE)) ? 'running' : 'submitted', result: null };
+    return { trial, state: existsSync(join(trialDir(dir, trial), LOCK_FILE)) ? 'running' : 'submitted', result: null };
   });
 }

@@ -74,6 +74,8 @@ export interface Trial {
   point: Record<string, string | number | boolean>;
   seed: number;
   config: RunConfigInput;
+  /** The run folder, relative to the sweep folder (default trials/<id>; a benchmark's jobs keep theirs). */
+  dir?: string;
 }
 
 /** Reads and checks sweep.yaml (or .json). */

@@ -62,7 +62,7 @@ export interface TrialContext {
 export async function runTrial(t: Trial, ctx: TrialContext): Promise<TrialResult | null> {
   const had = readResult(ctx.sweepDir, t.id);
   if (had) return had;
-  const dir = trialDir(ctx.sweepDir, t.id);
+  const dir = trialDir(ctx.sweepDir, t);
   const { steps } = loopOf(t.config);
   const es = ctx.earlyStopping;
   const group = groupOf(t.config);

@@ -56,6 +56,21 @@ describe('gantry sweep, local', () => {
     expect(final(trial)).toEqual(final(whole));
   }, 240_000);
 
+  it('gantry sweep report: per setting mean ± std, the best on the metric, a histogram per axis, report.html', () => {
+    const r = gantry('sweep', 'report', out);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(json.settings).toHaveLength(4);
+    expect(json.metric).toBe('score');
+    // The best listed first: means in descending order.
+    const ranked = json.best.map((b: string) => json.settings.find((s: { setting: string }) => s.setting === b).metrics.score.mean);
+    expect([...ranked].sort((a, b) => b - a)).toEqual(ranked);
+    // Every trial ran to the end by now (--continue-stopped): 1 seed each, std 0.
+    for (const s of json.settings) expect(s.metrics.score).toMatchObject({ n: 1, std: 0 });
+    expect(r.stdout).toMatch(/\| method=nsgan protocol\.lr=0\.001 \| 1 \| 1 \| 0 \| 0 \| \d\.0 ± 0\.0 \|/);
+    for (const f of ['histogram-method.png', 'histogram-protocol.lr.png', 'report.html', 'report.md']) expect(existsSync(join(out, f)), f).toBe(true);
+  });
+
   it('SIGTERM stops the sweep with its trials checkpointed (exit 143); the same command finishes it', async () => {
     const f = join(root, 'long.yaml');
     writeFileSync(f, `base: ${base.replace('steps: 400', 'steps: 3000')}\ngrid:\n  method: [nsgan]\nseeds: 2\n`);

@@ -85,6 +85,15 @@ describe.skipIf(!existsSync(REDIS))("gantry sweep --queue with gantry worker (sk
     expect(again.stderr).toMatch(/0 trial\(s\) on the queue .* \(4 done before\)/);
   }, 120_000);
 
+  it('a benchmark on the queue: its jobs are trials in its own run folders, and its table is made from their results', () => {
+    const out = join(root, 'bench');
+    const r = spawnSync(process.execPath, [cli, 'bench', 'synthetic', '--methods', 'nsgan', '--datasets', 'ring', '--seeds', '2', '--steps', '200', '--out', out, '--queue', url()], { env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toMatch(/\| nsgan \| \d\.\d ± \d\.\d/);
+    for (const seed of [1, 2]) expect(existsSync(join(out, 'runs', 'ring', 'nsgan', `seed-${seed}`, 'final.json'))).toBe(true);
+    expect(results(out)).toHaveLength(2);
+  }, 120_000);
+
   it('a worker killed with SIGKILL mid-trial: another continues the trial from its checkpoint, to the end an uninterrupted run reaches', async () => {
     for (const w of workers.splice(0)) (w.kill('SIGTERM'), await exited(w));
     const file = join(root, 'one.yaml');
