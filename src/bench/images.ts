@@ -43,6 +43,8 @@ export interface ImageBenchOptions {
   metrics?: ImageMetric[];
   /** Samples those metrics use per run (and for the real-data row): at most this many (default 10,000). */
   metricSamples?: number;
+  /** KID's subset size (default 1000, at most the metric samples). */
+  kidSubsetSize?: number;
   /** Keep finished runs, continue stopped ones (`--resume`). */
   resume?: boolean;
   /** Where every run's tensors live (cpu, cuda, cuda:N; default cpu). */
@@ -144,7 +146,7 @@ export async function benchImages(o: ImageBenchOptions, log: (s: string) => void
   if (stopped) throw new BenchStopped(stopped);
   for (const c of cells) c.runs.sort((a, b) => a.seed - b.seed);
   const metricN = Math.min(samples, o.metricSamples ?? 10_000);
-  const realMetrics = o.metrics?.length ? scoreRuns(o.dataset as ImageDatasetName, jobs, o.metrics, metricN, log) : null;
+  const realMetrics = o.metrics?.length ? scoreRuns(o.dataset as ImageDatasetName, jobs, o.metrics, metricN, log, o.kidSubsetSize) : null;
   const wall = (performance.now() - t0) / 1000;
   let table = imageTable(cells, real, { ...o, steps, samples });
   if (realMetrics) table += `\n\n${metricsTable(cells, realMetrics, metricN)}`;
@@ -170,6 +172,7 @@ function scoreRuns(
   metrics: ImageMetric[],
   n: number,
   log: (s: string) => void,
+  kidSubsetSize?: number,
 ): Record<string, number> {
   const done = jobs.filter((j) => j.cell.runs.find((r) => r.seed === j.seed)?.report);
   log(`image metrics (${metrics.join(', ')}) on ${n.toLocaleString('en')} samples of each of ${done.length} runs, and the real-data row…`);
@@ -179,7 +182,7 @@ function scoreRuns(
       label: `${j.cell.method} seed ${j.seed}`,
       images: () => sampleRun(j.dir, n),
     })),
-    { metrics: metrics.filter((m) => m !== 'modes' && m !== 'ivom' && m !== 'noisy-d'), n },
+    { metrics: metrics.filter((m) => m !== 'modes' && m !== 'ivom' && m !== 'noisy-d'), n, kid: { subsetSize: kidSubsetSize } },
   );
   done.forEach((j, i) => {
     const entry = j.cell.runs.find((r) => r.seed === j.seed)!;

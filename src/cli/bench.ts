@@ -77,6 +77,7 @@ export function addBenchCommands(program: Command): void {
     .option('--workers <n>', 'parallel training processes', int('--workers'), 2)
     .option('--metrics <list>', "image metrics of every run's generator: comma-separated from fid, kid, pr, dc, is, mode, or none", (v: string) => (v === 'none' ? [] : parseMetrics(v)), ['fid', 'kid', 'pr', 'dc', 'is', 'mode'])
     .option('--metric-samples <n>', 'samples per run for those metrics (at most --samples)', int('--metric-samples'), 10000)
+    .option('--kid-subset-size <n>', "KID's subset size (torch-fidelity's default 1000; at most the metric samples)", int('--kid-subset-size'), 1000)
     .addOption(new Option('--nets <family>', "networks instead of the preset's (its optimizers, batch and prior stay)").choices(['small-d-quarter', 'small-d-half', 'veegan', 'lens']))
     .addOption(benchDevice())
     .option('--out <dir>', 'where runs, table.md, table.json and the figures go', 'bench-results/images')
@@ -88,7 +89,9 @@ export function addBenchCommands(program: Command): void {
       if (o.seeds < 1 || o.workers < 1 || o.steps === 0 || o.samples === 0) throw new Error('invalid options: --seeds, --workers, --steps and --samples must be at least 1');
       if (o.metrics.some((m: string) => m === 'ivom' || m === 'noisy-d' || m === 'modes')) throw new Error('invalid --metrics: the bench computes fid, kid, pr, dc, is, mode (modes are always counted; ivom and noisy-d: gantry eval-images --run)');
       if (o.metricSamples < 2) throw new Error('invalid --metric-samples: need at least 2');
-      const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, nets: o.nets, resume: o.resume, device: o.device, queue: o.queue };
+      const metricN = Math.min(o.samples, o.metricSamples);
+      if (o.metrics.includes('kid') && o.kidSubsetSize > metricN) throw new Error(`invalid --kid-subset-size ${o.kidSubsetSize}: larger than the ${metricN} samples the metrics get (--samples, --metric-samples); give --kid-subset-size ${metricN} or less, more samples, or leave kid out of --metrics`);
+      const opts = { methods: o.methods, dataset: o.dataset, preset: o.preset, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: o.evaluations, out: o.out, workers: o.workers, metrics: o.metrics, metricSamples: o.metricSamples, kidSubsetSize: o.kidSubsetSize, nets: o.nets, resume: o.resume, device: o.device, queue: o.queue };
       await besideDashboard(Boolean(o.dashboard), join(o.out, 'runs'), '', () => benchImages(opts, o.json ? () => {} : (s) => console.log(s)));
       if (o.json) console.log(readFileSync(join(o.out, 'table.json'), 'utf8'));
       else console.log(`\nWrote ${o.out}/table.md, table.json, samples-mosaic.png, modes-vs-iterations.png and one run folder per job under ${o.out}/runs/.`);

@@ -37,6 +37,7 @@ export function addEvalImages(program: Command): void {
     .option('--metrics <list>', `comma-separated from ${IMAGE_METRICS.join(', ')}, or all`, parseMetrics, DEFAULT_IMAGE_METRICS)
     .option('--n <n>', 'images per row and reference images', int('--n'), 10000)
     .option('--splits <n>', 'FID and IS over this many splits (mean ± std)', int('--splits'), 1)
+    .option('--kid-subset-size <n>', "KID's subset size (torch-fidelity's default 1000; at most --n)", int('--kid-subset-size'), 1000)
     .option('--seed <n>', 'random seed (reference draw, run samples, KID subsets, IvOM starts)', int('--seed'), 0)
     .option('--noise-sigma <list>', "the noisy discriminator's input noise σ, one or more (comma-separated)", '0.5')
     .option('--noisy-steps <n>', "the noisy discriminator's training steps", int('--noisy-steps'), 12000)
@@ -56,6 +57,7 @@ export function addEvalImages(program: Command): void {
       const sigmas = String(o.noiseSigma).split(',').map(Number);
       if (sigmas.some((s) => !(s >= 0))) throw new Error(`invalid --noise-sigma: need numbers ≥ 0, got '${o.noiseSigma}'`);
       const metrics = o.metrics as ImageMetric[];
+      if (metrics.includes('kid') && o.kidSubsetSize > o.n) throw new Error(`invalid --kid-subset-size ${o.kidSubsetSize}: larger than --n ${o.n} (KID draws subsets of that many from each set, as torch-fidelity does); give --kid-subset-size ${o.n} or less, or more images`);
       if (!o.run) useDevice(o.device ?? 'cpu');
       const run = o.run ? loadRun(o.run, { device: o.device }) : null;
       const reference = (o.reference ?? run?.config.dataset.name) as ImageDatasetName | undefined;
@@ -89,6 +91,7 @@ export function addEvalImages(program: Command): void {
         n: o.n,
         seed: o.seed,
         splits: o.splits,
+        kid: { subsetSize: o.kidSubsetSize },
         ivom: { n: o.ivomN, steps: o.ivomSteps, restarts: o.ivomRestarts, lr: o.ivomLr },
         noisyD: { sigma, steps: o.noisySteps, family },
       });

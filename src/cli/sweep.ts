@@ -77,11 +77,12 @@ export function addSweepCommands(program: Command): void {
     .option('--metric <name>', "the metric that ranks the settings: a field of the evaluation (modes, high_quality, reverse_kl, kl…), coverage or score (default: early stopping's, or score)")
     .option('--mode <m>', 'max or min (default: early stopping\'s, or max)')
     .option('--top <n>', 'best settings listed', int('--top'), 10)
-    .action((dir: string, o: { metric?: string; mode?: string; top: number }) => {
+    .option('--across <axis>', 'also rank the settings combined over one axis (e.g. dataset.name: one configuration for every dataset)')
+    .action((dir: string, o: { metric?: string; mode?: string; top: number; across?: string }) => {
       const { spec } = readSweepRecord(dir);
       const mode = o.mode ?? spec.early_stopping?.mode ?? 'max';
       if (mode !== 'max' && mode !== 'min') throw new Error(`invalid --mode ${mode}: max or min`);
-      console.log(writeSweepReport(dir, { metric: o.metric ?? spec.early_stopping?.metric ?? 'score', mode, top: o.top }));
+      console.log(writeSweepReport(dir, { metric: o.metric ?? spec.early_stopping?.metric ?? 'score', mode, top: o.top, across: o.across }));
       console.error(`gantry sweep report: wrote ${dir}/report.md, report.json, report.html and the histograms`);
     });
 }

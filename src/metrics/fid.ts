@@ -8,8 +8,14 @@
 // eigenvalues that round below zero are clamped to 0.
 //
 // KID (Bińkowski et al. 2018): the unbiased estimate of MMD² with the cubic polynomial kernel
-// k(x, y) = (x·y / d + 1)³, averaged over random subsets of both sets (default 100 subsets of
-// min(1000, n)), reported as mean ± std over the subsets.
+// k(x, y) = (x·y / d + 1)³, averaged over random subsets of both sets (default 100 subsets of 1000),
+// reported as mean ± std over the subsets.
+//
+// Conventions, as the reference codes have them (docs/PROTOCOLS.md, "Metric conventions"):
+// - FID as pytorch-fid's calculate_frechet_distance; a set against itself can round slightly below
+//   0 (both codes give ≈ −0.005 on a rank-20 set): reported clamped at 0.
+// - KID as torch-fidelity 0.3's: the std over subsets divides by the number of subsets (np.std),
+//   and a subset larger than either set is refused (torch-fidelity refuses too), not shrunk.
 import { eigh, eigvalsh, mulberry32, noGrad, scope, tensor, type Tensor } from '../torch/index.js';
 
 export interface GaussianStats {
@@ -47,7 +53,7 @@ export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
       const sym = m.add(m.T).mul(0.5);
       const trCross = eigvalsh(sym).clamp(0).sqrt().sum().item();
       const dMu = a.mu.sub(b.mu).square().sum().item();
-      return dMu + a.sigma.diag().sum().item() + b.sigma.diag().sum().item() - 2 * trCross;
+      return Math.max(0, dMu + a.sigma.diag().sum().item() + b.sigma.diag().sum().item() - 2 * trCross);
     }),
   );
 }
@@ -60,9 +66,13 @@ export interface SplitScore {
   splits: number;
 }
 
-const meanStd = (v: number[]) => {
+/**
+ * Mean and std over splits. `ddof` 0 divides by the count (np.std: torch-fidelity's KID and IS),
+ * 1 by count − 1 (FID over splits, which no reference code has).
+ */
+export const splitMeanStd = (v: number[], ddof: 0 | 1) => {
   const mean = v.reduce((s, x) => s + x, 0) / v.length;
-  const std = v.length > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (v.length - 1)) : 0;
+  const std = v.length > ddof ? Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (v.length - ddof)) : 0;
   return { mean, std };
 };
 
@@ -76,21 +86,27 @@ export function fid(generated: Tensor, reference: Tensor | GaussianStats, splits
   const n = Math.floor(generated.shape[0] / splits);
   if (n < 2) throw new Error(`FID: ${generated.shape[0]} feature vectors cannot make ${splits} splits of at least 2`);
   const scores = Array.from({ length: splits }, (_, i) => scope(() => frechetDistance(gaussianStats(generated.narrow(0, i * n, n)), ref)));
-  return { ...meanStd(scores), n, splits };
+  return { ...splitMeanStd(scores, 1), n, splits };
 }
 
 export interface KidOptions {
   subsets?: number;
+  /** Feature vectors per subset (default 1000); larger than either set is refused. */
   subsetSize?: number;
   seed?: number;
+  /** The std over subsets: 0 divides by their count (torch-fidelity, the default), 1 by count − 1. */
+  ddof?: 0 | 1;
 }
 
 /** Unbiased MMD² with the cubic polynomial kernel, over random subsets (mean ± std). */
 export function kid(generated: Tensor, reference: Tensor, o: KidOptions = {}): SplitScore {
   const d = generated.shape[1];
   if (reference.shape[1] !== d) throw new Error(`KID: feature sizes differ (${d} vs ${reference.shape[1]})`);
-  const m = Math.min(o.subsetSize ?? 1000, generated.shape[0], reference.shape[0]);
-  if (m < 2) throw new Error('KID needs at least 2 feature vectors in each set');
+  const m = o.subsetSize ?? 1000;
+  if (m < 2) throw new Error(`KID: a subset needs at least 2 feature vectors, got a subset size of ${m}`);
+  if (m > Math.min(generated.shape[0], reference.shape[0])) {
+    throw new Error(`KID: the subset size ${m} is larger than the ${Math.min(generated.shape[0], reference.shape[0])} feature vectors of the smaller set (${generated.shape[0]} generated, ${reference.shape[0]} reference); give more samples, or a smaller subset size (--kid-subset-size), as torch-fidelity asks`);
+  }
   const subsets = o.subsets ?? 100;
   const rng = mulberry32(o.seed ?? 0);
   const pick = (n: number) => {
@@ -118,5 +134,5 @@ export function kid(generated: Tensor, reference: Tensor, o: KidOptions = {}): S
       ),
     );
   }
-  return { ...meanStd(scores), n: m, splits: subsets };
+  return { ...splitMeanStd(scores, o.ddof ?? 0), n: m, splits: subsets };
 }

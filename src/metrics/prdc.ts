@@ -2,7 +2,12 @@
 // 2020, k = 5) between real features X (n of them) and generated features Y (m of them).
 //
 // A point's k-NN ball is centred on it with radius the distance to its k-th nearest neighbour in its
-// own set (itself not counted); "in the ball" is distance ≤ radius, as the papers write it.
+// own set (itself not counted). "In the ball" follows each metric's reference code (docs/PROTOCOLS.md,
+// "Metric conventions"): precision/recall as Kynkäänniemi et al.'s code (kynkaat/improved-precision-
+// and-recall-metric) counts distance ≤ radius; density/coverage as Naeem et al.'s prdc 0.2 (clovaai/
+// generative-evaluation-prdc) counts distance < radius, strictly. The two differ only on ties: on
+// duplicated points (a collapsed generator copying training points) a strict ball of radius 0 holds
+// nothing. `ball` sets either convention for either pair (prdc's four numbers: both 'open').
 //   precision = share of Y in at least one ball of X (k = 3)
 //   recall    = share of X in at least one ball of Y (k = 3)
 //   density   = (1 / (k·m)) Σ_j #{i : Y_j in the ball of X_i}   (k = 5; can exceed 1)
@@ -18,6 +23,8 @@ export interface PrdcOptions {
   kDc?: number;
   /** Rows per block of the distance matrix (default 1024). */
   block?: number;
+  /** 'closed': distance ≤ radius is inside; 'open': < only. Defaults: pr 'closed' (Kynkäänniemi's code), dc 'open' (prdc's). */
+  ball?: { pr?: 'closed' | 'open'; dc?: 'closed' | 'open' };
 }
 
 export interface PrdcResult {
@@ -64,6 +71,9 @@ export function prdc(real: Tensor, fake: Tensor, o: PrdcOptions & { only?: 'pr' 
     throw new Error(`precision/recall: features must be [n, d] with the same d, got [${real.shape}] and [${fake.shape}]`);
   }
   const [n, m] = [real.shape[0], fake.shape[0]];
+  const inside = (closed: boolean) => (d: Tensor, r2: Tensor) => (closed ? d.le(r2) : d.lt(r2));
+  const inPrBall = inside((o.ball?.pr ?? 'closed') === 'closed');
+  const inDcBall = inside((o.ball?.dc ?? 'open') === 'closed');
   return scope(() =>
     noGrad(() => {
       const x = real.to('float64');
@@ -82,12 +92,12 @@ export function prdc(real: Tensor, fake: Tensor, o: PrdcOptions & { only?: 'pr' 
         const rows = Math.min(block, n - i);
         const part = scope(() => {
           const d = sqDist(x.narrow(0, i, rows), y, yNorm);
-          const inBall = (r2: Tensor) => d.le(r2.narrow(0, i, rows).unsqueeze(1)).sum(0).to('float64');
+          const held = (r2: Tensor, test: typeof inPrBall) => test(d, r2.narrow(0, i, rows).unsqueeze(1)).sum(0).to('float64');
           return {
-            pr: rPr && inPr.add(inBall(rPr)),
-            dc: rDc && inDc.add(inBall(rDc)),
-            recalled: fPr && d.le(fPr.unsqueeze(0)).sum(1).gt(0).sum(),
-            covered: rDc && d.min(1).values.le(rDc.narrow(0, i, rows)).sum(),
+            pr: rPr && inPr.add(held(rPr, inPrBall)),
+            dc: rDc && inDc.add(held(rDc, inDcBall)),
+            recalled: fPr && inPrBall(d, fPr.unsqueeze(0)).sum(1).gt(0).sum(),
+            covered: rDc && inDcBall(d.min(1).values, rDc.narrow(0, i, rows)).sum(),
           };
         });
         if (part.pr) inPr = part.pr;

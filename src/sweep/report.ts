@@ -47,6 +47,11 @@ export interface SweepReportOptions {
   mode: 'max' | 'min';
   /** Best settings listed. */
   top: number;
+  /**
+   * An axis (e.g. dataset.name) to combine over: settings that differ only in it are one row, its
+   * score the mean over the axis's values of the per-value means (a setting missing a value has none).
+   */
+  across?: string;
 }
 
 /** Writes report.md, report.json, the histograms and report.html into the sweep folder; returns the markdown. */
@@ -68,6 +73,21 @@ export function writeSweepReport(dir: string, o: SweepReportOptions): string {
   const ranked = settings.filter((s) => s.metrics[o.metric]).sort((a, b) => sign * (a.metrics[o.metric].mean - b.metrics[o.metric].mean));
   lines.push('', `## Best settings on ${o.metric} (${o.mode})`, '', row(['rank', 'setting', `${o.metric} (mean ± std)`, 'seeds']), row(['---:', '---', '---:', '---:']));
   ranked.slice(0, o.top).forEach((s, i) => lines.push(row([i + 1, s.setting, `${s.metrics[o.metric].mean.toFixed(4)} ± ${s.metrics[o.metric].std.toFixed(4)}`, s.metrics[o.metric].n])));
+  let combined: { setting: string; perValue: Record<string, { mean: number; std: number; n: number } | null>; score: number | null }[] = [];
+  if (o.across) {
+    const values = [...new Set(record.trials.map((t) => String(t.point[o.across!])))];
+    if (values.length < 2 || values[0] === 'undefined') throw new Error(`invalid --across ${o.across}: not an axis of this sweep with several values (its axes: ${Object.keys(record.trials[0]?.point ?? {}).join(', ')})`);
+    const rest = (p: Trial['point']) => settingOf({ point: Object.fromEntries(Object.entries(p).filter(([k]) => k !== o.across)) });
+    const keys = [...new Set(settings.map((s) => rest(s.point)))];
+    combined = keys.map((k) => {
+      const perValue = Object.fromEntries(values.map((v) => [v, settings.find((s) => rest(s.point) === k && String(s.point[o.across!]) === v)?.metrics[o.metric] ?? null]));
+      const all = Object.values(perValue);
+      return { setting: k, perValue, score: all.every((x) => x) ? all.reduce((a, x) => a + x!.mean, 0) / all.length : null };
+    });
+    combined.sort((a, b) => (a.score === null ? 1 : b.score === null ? -1 : sign * (a.score - b.score)));
+    lines.push('', `## Across ${o.across}: ${o.metric} per value and their mean`, '', row(['rank', 'setting', ...values, 'mean']), row(['---:', '---', ...values.map(() => '---:'), '---:']));
+    combined.forEach((c, i) => lines.push(row([i + 1, c.setting, ...values.map((v) => (c.perValue[v] ? `${c.perValue[v]!.mean.toFixed(3)} ± ${c.perValue[v]!.std.toFixed(3)} (${c.perValue[v]!.n})` : '—')), c.score === null ? '—' : c.score.toFixed(4)])));
+  }
   // Axes with several values: the metric's distribution over the trials at each value.
   const figures: string[] = [];
   const axes = Object.keys(Object.assign({}, ...record.trials.map((t) => t.point)));
@@ -92,7 +112,7 @@ export function writeSweepReport(dir: string, o: SweepReportOptions): string {
   const md = lines.join('\n') + '\n';
   writeFileAtomic(join(dir, 'report.md'), md);
   const results: Record<string, TrialResult | null> = Object.fromEntries(states.map((s) => [s.trial.id, s.result]));
-  writeFileAtomic(join(dir, 'report.json'), JSON.stringify({ settings, best: ranked.slice(0, o.top).map((s) => s.setting), metric: o.metric, mode: o.mode, figures, results }, null, 2) + '\n');
+  writeFileAtomic(join(dir, 'report.json'), JSON.stringify({ settings, best: ranked.slice(0, o.top).map((s) => s.setting), combined, metric: o.metric, mode: o.mode, figures, results }, null, 2) + '\n');
   const runs = record.trials.map((t) => relative(dir, trialDir(dir, t))).filter((r) => existsSync(join(dir, r, 'config.json')));
   if (runs.length) writeHtmlReport(join(dir, 'report.html'), dir, runs);
   return md;

@@ -104,7 +104,7 @@ describe('gantry', () => {
   });
   it('bench images: a table with the real-data row, JSON, mosaic and trend plot', () => {
     const out = join(dir, 'bench-images');
-    const r = gantry('bench', 'images', '--preset', 'quick', '--methods', 'nsgan', '--seeds', '1', '--steps', '4', '--samples', '256', '--evaluations', '1', '--workers', '1', '--out', out);
+    const r = gantry('bench', 'images', '--preset', 'quick', '--methods', 'nsgan', '--seeds', '1', '--steps', '4', '--samples', '256', '--kid-subset-size', '100', '--evaluations', '1', '--workers', '1', '--out', out);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\| nsgan \|/);
     expect(r.stdout).toMatch(/\*\*real data\*\* \(held-out test digits\)/);
@@ -141,7 +141,9 @@ describe('gantry', () => {
     expect(mine['precision-MNIST-CNN']).toBeGreaterThan(0.6);
     expect(mine['FID-MNIST-CNN']).toBeLessThan(3 * real['FID-MNIST-CNN'] + 5);
     expect(mine.modes).toBe(10);
-    expect(mine['MODE-MNIST-CNN']).toBeCloseTo(mine['IS-MNIST-CNN'], 6);
+    // MODE = IS · exp(−KL(p_g ‖ p_train)): real digits are in the training proportions, so just below.
+    expect(mine['MODE-MNIST-CNN']).toBeLessThan(mine['IS-MNIST-CNN']);
+    expect(mine['MODE-MNIST-CNN']).toBeGreaterThan(0.95 * mine['IS-MNIST-CNN']);
     expect(existsSync(join(dir, 'ei', 'eval-images.md'))).toBe(true);
     const iv = gantry('eval-images', '--run', join(dir, 'stacked'), '--n', '64', '--metrics', 'ivom', '--ivom-n', '4', '--ivom-steps', '5', '--ivom-restarts', '1', '--json');
     expect(iv.status, iv.stderr).toBe(0);

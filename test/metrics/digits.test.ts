@@ -38,9 +38,9 @@ describe('mode report by hand', () => {
   });
   it('the mean pairwise distance, by hand: the corners of a 3-4-5 right triangle', () => {
     // Pairs (ordered, distinct): 3, 4, 5 each twice → 24 / 6.
-    expect(meanPairwiseDistance(tensor([0, 0, 3, 0, 0, 4], { shape: [3, 2] }))).toBeCloseTo(4, 12);
-    expect(meanPairwiseDistance(tensor([1, 1, 1, 1, 1, 1], { shape: [3, 2] }))).toBe(0);
-    expect(() => meanPairwiseDistance(tensor([1, 1], { shape: [1, 2] }))).toThrow(/at least 2 samples/);
+    expect(meanPairwiseDistance(tensor([[0, 0], [3, 0], [0, 4]]))).toBeCloseTo(4, 12);
+    expect(meanPairwiseDistance(tensor([[1, 1], [1, 1], [1, 1]]))).toBe(0);
+    expect(() => meanPairwiseDistance(tensor([[1, 1]]))).toThrow(/at least 2 samples/);
   });
   it('compositional images split into three digits in reading order', () => {
     const x = randn([2, 1, 28, 84]);

@@ -52,6 +52,27 @@ describe('KID by hand', () => {
     const r = kid(f64([[2], [3]]), f64([[0], [1]]), { subsets: 1, subsetSize: 2 });
     expect(r.mean).toBeCloseTo(297.5, 9);
   });
+  it("the std over subsets divides by their number (np.std, torch-fidelity's); ddof 1 is the option", () => {
+    manualSeed(3);
+    const [a, b] = [randn([40, 3]), randn([40, 3]).add(0.5)];
+    const ref = kid(a, b, { subsets: 10, subsetSize: 20 });
+    const sample = kid(a, b, { subsets: 10, subsetSize: 20, ddof: 1 });
+    expect(sample.mean).toBe(ref.mean);
+    expect(ref.std).toBeCloseTo(sample.std * Math.sqrt(9 / 10), 14);
+  });
+  it('a subset larger than a set is refused, as torch-fidelity refuses, naming both sizes and the fix', () => {
+    expect(() => kid(f64([[1], [2], [3]]), f64([[0], [1], [2], [4], [5]]))).toThrow(/subset size 1000 is larger than the 3 feature vectors .*--kid-subset-size/);
+  });
+});
+
+describe('FID of a set against itself', () => {
+  it('rank-deficient features (20-D, rank 5): 0, not a rounding below it', () => {
+    manualSeed(5);
+    const x = randn([200, 5], { dtype: 'float64' }).mm(randn([5, 20], { dtype: 'float64' }));
+    const f = fid(x, x).mean;
+    expect(f).toBeGreaterThanOrEqual(0);
+    expect(f).toBeLessThan(1e-6);
+  });
 });
 
 describe('precision/recall and density/coverage on points whose balls are known', () => {
@@ -59,12 +80,36 @@ describe('precision/recall and density/coverage on points whose balls are known'
   // Fake Y: 0.5, 2, 4, 10 with 1-NN radii 1.5, 1.5, 2, 6.
   const X = f64([[0], [1], [3], [6], [30], [31]]);
   const Y = f64([[0.5], [2], [4], [10]]);
-  it('k = 1 (boundaries count as inside, as the papers write ≤)', () => {
-    const r = prdc(X, Y, { kPr: 1, kDc: 1 });
+  it('k = 1, closed balls (≤, as the papers write it and Kynkäänniemi et al.\'s code counts)', () => {
+    const r = prdc(X, Y, { kPr: 1, kDc: 1, ball: { pr: 'closed', dc: 'closed' } });
     expect(r.precision).toBeCloseTo(3 / 4, 12); // 10 is in no real ball; 2 sits on the boundary of [0, 2]
-    expect(r.recall).toBeCloseTo(4 / 6, 12); // 30 and 31 are in no fake ball; 6 on the boundary of [2, 6]
+    expect(r.recall).toBeCloseTo(4 / 6, 12); // 30 and 31 are in no fake ball
     expect(r.density).toBeCloseTo(6 / 4, 12); // 0.5, 2 and 4 are each in two real balls
     expect(r.coverage).toBeCloseTo(4 / 6, 12);
+  });
+  it("k = 1, open balls (<, prdc's rule, the density/coverage default): 2 on the boundary of [0, 2] is outside it", () => {
+    const r = prdc(X, Y, { kPr: 1, kDc: 1, ball: { pr: 'open', dc: 'open' } });
+    expect(r.precision).toBeCloseTo(3 / 4, 12); // 2 is still inside (1, 5)
+    expect(r.recall).toBeCloseTo(4 / 6, 12);
+    expect(r.density).toBeCloseTo(5 / 4, 12); // 0.5: 2 balls, 2: 1, 4: 2
+    expect(r.coverage).toBeCloseTo(4 / 6, 12);
+    // The defaults: precision/recall closed, density/coverage open.
+    const d = prdc(X, Y, { kPr: 1, kDc: 1 });
+    expect([d.precision, d.recall, d.density, d.coverage]).toEqual([prdc(X, Y, { kPr: 1, kDc: 1, ball: { pr: 'closed', dc: 'closed' } }).precision, r.recall, r.density, r.coverage]);
+  });
+  it('duplicated points (a generator copying training points): radius-0 balls hold the copies when closed, nothing when open', () => {
+    // 10 real points 0, 10, …, 90, six copies each: with k = 5 every real radius is 0 (exact in float64).
+    const real = f64(Array.from({ length: 60 }, (_, i) => [10 * Math.floor(i / 6)]));
+    // 20 fakes: five copies each of 0, 10, 20, 30; their 5th neighbour is 10 away, so their radius is 10.
+    const fake = f64(Array.from({ length: 20 }, (_, i) => [10 * Math.floor(i / 5)]));
+    const closed = prdc(real, fake, { kPr: 5, kDc: 5, ball: { pr: 'closed', dc: 'closed' } });
+    expect(closed.precision).toBe(1);
+    expect(closed.density).toBeCloseTo((20 * 6) / (5 * 20), 12); // each fake in its 6 copies' balls
+    expect(closed.coverage).toBeCloseTo(24 / 60, 12);
+    expect(closed.recall).toBeCloseTo(30 / 60, 12); // 0–30, and 40 at exactly 10 from the fake 30
+    const open = prdc(real, fake, { kPr: 5, kDc: 5, ball: { pr: 'open', dc: 'open' } });
+    expect([open.precision, open.density, open.coverage]).toEqual([0, 0, 0]);
+    expect(open.recall).toBeCloseTo(24 / 60, 12);
   });
   it('identical sets: precision, recall and coverage are 1; one far-off fake point lowers precision only', () => {
     manualSeed(1);
@@ -91,20 +136,35 @@ describe('Inception-style and MODE scores on a 3-class toy', () => {
   it('IS = exp(⅔ log 2): two confident samples, one split between their classes', () => {
     expect(inceptionScore(probs).mean).toBeCloseTo(2 ** (2 / 3), 12);
   });
-  it('MODE = exp(E KL(p(y|x) ‖ p(y)) − KL(p* ‖ p(y))) with p(y) uniform: (2 log 3 + log 1.5)/3 − log 1.5', () => {
-    expect(modeScore(probs, [1 / 3, 1 / 3, 1 / 3])).toBeCloseTo(Math.exp((2 * Math.log(3) + Math.log(1.5)) / 3 - Math.log(1.5)), 12);
+  it('MODE = exp(E KL(p(y|x) ‖ p_g) − KL(p_g ‖ p_train)), p_train uniform: 2^⅔ / 1.5', () => {
+    // p_g = (½, ½, 0): the first term is the IS's, ⅔ log 2; KL(p_g ‖ uniform) = log 1.5.
+    expect(modeScore(probs, [1 / 3, 1 / 3, 1 / 3])).toBeCloseTo(2 ** (2 / 3) / 1.5, 12);
   });
-  it('MODE equals IS whenever p* is the mean of the same p(y|x), whatever p(y)', () => {
+  it('sharp, varied labels in the wrong proportions score below their IS: MODE = IS · exp(−KL(p_g ‖ p_train))', () => {
+    // Three samples of class 0, one of class 1, against p_train = (½, ½): IS = exp(H), H = H(¾, ¼).
+    const p = f64([[1, 0], [1, 0], [1, 0], [0, 1]]);
+    const H = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
+    expect(inceptionScore(p).mean).toBeCloseTo(Math.exp(H), 12);
+    expect(modeScore(p, [0.5, 0.5])).toBeCloseTo(Math.exp(H - (Math.log(2) - H)), 12);
+    expect(modeScore(p, [0.5, 0.5])).toBeLessThan(inceptionScore(p).mean);
+    // In the training proportions the two agree.
+    expect(modeScore(p, [0.75, 0.25])).toBeCloseTo(inceptionScore(p).mean, 12);
     manualSeed(4);
-    const p = randn([50, 6], { dtype: 'float64' }).mul(2).softmax(1);
+    const q = randn([50, 6], { dtype: 'float64' }).mul(2).softmax(1);
     const train = [0.1, 0.2, 0.3, 0.2, 0.1, 0.1];
-    expect(modeScore(p, train)).toBeCloseTo(inceptionScore(p).mean, 10);
+    const pg = q.mean(0).toNumbers();
+    const kl = pg.reduce((a, v, i) => a + v * Math.log(v / train[i]), 0);
+    expect(modeScore(q, train)).toBeCloseTo(inceptionScore(q).mean * Math.exp(-kl), 10);
   });
   it('one-hot samples spread evenly over K classes give IS = K; all in one class give 1', () => {
     const eye = f64([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
     expect(inceptionScore(eye).mean).toBeCloseTo(4, 12);
     expect(inceptionScore(f64([[1, 0], [1, 0]])).mean).toBeCloseTo(1, 12);
     expect(inceptionScore(cat([eye, eye], 0), 2)).toMatchObject({ mean: 4, std: 0, splits: 2 });
+    // Splits scoring 4 and 1: std 1.5 dividing by the 2 splits (np.std, as torch-fidelity), 2.12 by 1.
+    const one = f64([[1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0]]);
+    expect(inceptionScore(cat([eye, one], 0), 2).std).toBeCloseTo(1.5, 12);
+    expect(inceptionScore(cat([eye, one], 0), 2, 1).std).toBeCloseTo(1.5 * Math.SQRT2, 12);
   });
 });
 
