@@ -98,8 +98,10 @@ export function imageMetrics(reference: ImageDatasetName, sources: ImageSource[]
           values[`${tag('KID')} std`] = k.std;
         }
         if (has('pr') || has('dc')) {
+          // Density always stands beside precision: k-NN precision reads a collapsed, blurry generator
+          // as 1.000 when outliers inflate the real balls; density (proposed to fix it) does not.
           const r = prdc(refFeatures, features);
-          if (has('pr')) Object.assign(values, { [tag('precision')]: r.precision, [tag('recall')]: r.recall });
+          if (has('pr')) Object.assign(values, { [tag('precision')]: r.precision, [tag('density')]: r.density, [tag('recall')]: r.recall });
           if (has('dc')) Object.assign(values, { [tag('density')]: r.density, [tag('coverage')]: r.coverage });
         }
         if (has('is')) {

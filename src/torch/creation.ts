@@ -21,7 +21,23 @@ export function getDefaultDevice(): Device {
 function finish(t: Tensor, opts: TensorOptions): Tensor {
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }
-const dt = (o: TensorOptions, d: DType = 'float32') => o.dtype ?? d;
+/** The floating dtype of tensors made without one (torch.get_default_dtype): float32 unless set. */
+let defaultFloat: DType = 'float32';
+const dt = (o: TensorOptions, d?: DType) => o.dtype ?? d ?? defaultFloat;
+
+/**
+ * Runs fn with `dtype` as the default floating dtype (torch.set_default_dtype, scoped): networks
+ * built, noise drawn and data made inside are float64, as a float64 reference comparison needs.
+ */
+export function withDefaultDtype<R>(dtype: 'float32' | 'float64', fn: () => R): R {
+  const before = defaultFloat;
+  defaultFloat = dtype;
+  try {
+    return fn();
+  } finally {
+    defaultFloat = before;
+  }
+}
 const dev = (o: TensorOptions) => o.device ?? defaultDevice;
 
 export const zeros = (shape: Shape, o: TensorOptions = {}) => finish(wrap(N.zeros([...shape], dt(o), dev(o))), o);

@@ -1,0 +1,186 @@
+"""Every method's update in PyTorch, written from the papers' equations (docs/PROTOCOLS.md), for the
+parity test (test/methods/parity.test.ts): the same initial weights, real batches and noise as
+gantry's run (safetensors files both ways), the same number of updates, in float64; writes the
+parameters, the optimizer states and the losses after them.
+
+    python3 perf/reference/methods.py <folder>
+
+<folder>/case.json names the method, its options and protocol; init.safetensors holds the networks'
+weights (G.<name>, D.<name>), inputs.safetensors the real batches (real.<i>), the noise (z.<i>) and,
+for WGAN-GP, the generator states its interpolation draws start from (rng.<i>). Written here:
+out.safetensors (G.<name>, D.<name>, opt.<net>.<buffer>.<i>) and losses.json.
+
+The loop is the one gantry documents (src/methods/adversarial.ts): n_critic discriminator updates,
+each on a fresh real batch and fresh noise; then G's update, which reuses the last critic update's
+generated batch when n_critic = 1 (as the papers' code does) and draws fresh noise otherwise.
+"""
+import json
+import struct
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+DTYPES = {"F64": torch.float64, "F32": torch.float32, "U8": torch.uint8, "I64": torch.int64}
+CODES = {v: k for k, v in DTYPES.items()}
+
+
+def load_safetensors(path):
+    """The safetensors format by hand (8-byte header length, JSON header, raw little-endian data)."""
+    buf = Path(path).read_bytes()
+    (n,) = struct.unpack("<Q", buf[:8])
+    header = json.loads(buf[8 : 8 + n])
+    data = buf[8 + n :]
+    out = {}
+    for name, spec in header.items():
+        if name == "__metadata__":
+            continue
+        lo, hi = spec["data_offsets"]
+        t = torch.frombuffer(bytearray(data[lo:hi]), dtype=DTYPES[spec["dtype"]]) if hi > lo else torch.empty(0, dtype=DTYPES[spec["dtype"]])
+        out[name] = t.reshape(spec["shape"]).clone()
+    return out
+
+
+def save_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().contiguous().cpu()
+        b = t.numpy().tobytes()
+        header[name] = {"dtype": CODES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    Path(path).write_bytes(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+class MLP(torch.nn.Module):
+    """Linear layers with ReLU between them, named as gantry's Sequential names them (<i>.weight, <i>.bias)."""
+
+    def __init__(self, weights, prefix):
+        super().__init__()
+        idx = sorted({int(k.split(".")[1]) for k in weights if k.startswith(prefix + ".")})
+        self.layers = torch.nn.ModuleList()
+        for i in idx:
+            w = weights[f"{prefix}.{i}.weight"]
+            lin = torch.nn.Linear(w.shape[1], w.shape[0]).double()
+            with torch.no_grad():
+                lin.weight.copy_(w)
+                lin.bias.copy_(weights[f"{prefix}.{i}.bias"])
+            self.layers.append(lin)
+        self.index = idx
+
+    def forward(self, x):
+        for j, lin in enumerate(self.layers):
+            x = lin(x)
+            if j < len(self.layers) - 1:
+                x = torch.relu(x)
+        return x
+
+    def named(self, prefix):
+        return {f"{prefix}.{i}.{k}": getattr(l, k) for i, l in zip(self.index, self.layers) for k in ("weight", "bias")}
+
+
+# The objectives, from the papers (D outputs a logit for GAN, a real number otherwise).
+def gan_d(real, fake):  # Goodfellow et al. 2014: −E log σ(D(x)) − E log(1 − σ(D(G(z))))
+    return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+
+
+def gan_g_minimax(fake):  # E log(1 − σ(D(G(z)))) = −E softplus(D(G(z)))
+    return -F.softplus(fake).mean()
+
+
+def gan_g_nonsaturating(fake):  # −E log σ(D(G(z))) = E softplus(−D(G(z)))
+    return F.softplus(-fake).mean()
+
+
+def lsgan_d(real, fake):  # Mao et al. 2017, a = 0, b = c = 1: ½E(D(x) − 1)² + ½E D(G(z))²
+    return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
+
+
+def lsgan_g(fake):
+    return 0.5 * ((fake - 1) ** 2).mean()
+
+
+def wgan_d(real, fake):  # Arjovsky et al. 2017: E f(G(z)) − E f(x)
+    return fake.mean() - real.mean()
+
+
+def wgan_g(fake):
+    return -fake.mean()
+
+
+def main(folder):
+    folder = Path(folder)
+    case = json.loads((folder / "case.json").read_text())
+    init = load_safetensors(folder / "init.safetensors")
+    inputs = load_safetensors(folder / "inputs.safetensors")
+    method, o, p = case["method"], case["options"], case["protocol"]
+    G, D = MLP(init, "G"), MLP(init, "D")
+    objective = {
+        "gan": (gan_d, gan_g_minimax, 1),
+        "nsgan": (gan_d, gan_g_nonsaturating, 1),
+        "lsgan": (lsgan_d, lsgan_g, 1),
+        "wgan": (wgan_d, wgan_g, o.get("nCritic", 5)),
+        "wgan-gp": (wgan_d, wgan_g, o.get("nCritic", 5)),
+    }[method]
+    d_loss, g_loss, n_critic = objective
+    if p["optimizer"] == "rmsprop":
+        optD = torch.optim.RMSprop(D.parameters(), lr=p["lr"], alpha=0.99, eps=1e-8)
+        optG = torch.optim.RMSprop(G.parameters(), lr=p["lr"], alpha=0.99, eps=1e-8)
+    else:
+        optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+        optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+    counters = {"real": 0, "z": 0, "rng": 0}
+
+    def take(kind):
+        t = inputs[f"{kind}.{counters[kind]}"]
+        counters[kind] += 1
+        return t
+
+    losses = []
+    for _ in range(case["steps"]):
+        step = {}
+        for _ in range(n_critic):
+            x = take("real")
+            z = take("z")
+            fake = G(z) if n_critic == 1 else G(z).detach()
+            loss = d_loss(D(x), D(fake.detach()))
+            if method == "wgan-gp":
+                # Gulrajani et al. 2017, Algorithm 1: x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1], penalty λ(‖∇D(x̂)‖ − 1)².
+                torch.set_rng_state(take("rng"))
+                eps = torch.rand(x.shape[0], 1, dtype=torch.float64)
+                xhat = (x * eps + fake.detach() * (1 - eps)).detach().requires_grad_(True)
+                (g,) = torch.autograd.grad(D(xhat).sum(), xhat, create_graph=True)
+                gp = o["lambda"] * ((g.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+                step["gp"] = gp.item()
+                loss = loss + gp
+            optD.zero_grad()
+            loss.backward()
+            optD.step()
+            step["d"] = loss.item()
+            if method == "wgan":
+                with torch.no_grad():
+                    for q in D.parameters():
+                        q.clamp_(-o.get("clip", 0.01), o.get("clip", 0.01))
+        if n_critic > 1:
+            fake = G(take("z"))
+        lg = g_loss(D(fake))
+        optG.zero_grad()
+        lg.backward()
+        optG.step()
+        step["g"] = lg.item()
+        losses.append(step)
+    out = {**G.named("G"), **D.named("D")}
+    for net, opt, mod in (("G", optG, G), ("D", optD, D)):
+        for i, q in enumerate(mod.parameters()):
+            for k, v in opt.state[q].items():
+                if torch.is_tensor(v) and v.dim() > 0:
+                    out[f"opt.{net}.{k}.{i}"] = v
+    save_safetensors(folder / "out.safetensors", out)
+    (folder / "losses.json").write_text(json.dumps(losses))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

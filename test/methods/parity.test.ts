@@ -1,0 +1,120 @@
+// Every method's update against PyTorch's (perf/reference/methods.py, written from the papers):
+// the same initial weights (safetensors, both ways), the same real batches and noise (drawn here,
+// saved for PyTorch; WGAN-GP's interpolation draws from the same generator state), 3 updates in
+// float64 on the MLP family; every parameter and optimizer state equal to 1e-8 relative, every
+// logged loss equal. A missing detach, an optimizer stepping the wrong network, a flipped sign or a
+// penalty on the wrong inputs would still train, and fail here.
+// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp; the other methods and the DCGAN family remain.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AdversarialMethod } from '../../src/methods/adversarial.js';
+import { getMethod, ProtocolSchema } from '../../src/methods/index.js';
+import { points } from '../../src/data/shape.js';
+import { familyFor } from '../../src/nets/index.js';
+import { getRngState, keep, manualSeed, randn, safetensors, withDefaultDtype, type Tensor } from '../../src/torch/index.js';
+
+const PYTHON = '/usr/bin/python3';
+const script = join(__dirname, '..', '..', 'perf', 'reference', 'methods.py');
+const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+const STEPS = 3;
+
+interface Case {
+  id: string;
+  options: Record<string, number>;
+  protocol: Record<string, unknown>;
+}
+
+/** gantry's 3 updates, recording what PyTorch needs; returns the folder with gantry's results beside the case. */
+function runGantry(c: Case, plant?: (m: AdversarialMethod) => void) {
+  const dir = mkdtempSync(join(tmpdir(), `gantry-parity-${c.id}-`));
+  return withDefaultDtype('float64', () => {
+    manualSeed(7);
+    const protocol = ProtocolSchema.parse({ hidden: [16, 16], batchSize: 32, latentDim: 2, ...c.protocol });
+    const method = getMethod(c.id).create(protocol, familyFor(points(2), 'mlp', protocol.hidden), c.options) as AdversarialMethod;
+    plant?.(method);
+    const init: Record<string, Tensor> = {};
+    for (const net of ['G', 'D'] as const) for (const [k, t] of Object.entries(method.modules[net].stateDict())) init[`${net}.${k}`] = t;
+    safetensors.saveFile(join(dir, 'init.safetensors'), init);
+    const inputs: Record<string, Tensor> = {};
+    const count = { real: 0, z: 0, rng: 0 };
+    const record = (kind: keyof typeof count, t: Tensor) => ((inputs[`${kind}.${count[kind]++}`] = keep(t.clone())), t);
+    method.noise = (n: number) => record('z', randn([n, protocol.latentDim]));
+    const penalty = method.objective.penalty;
+    if (penalty) (method.objective as { penalty?: typeof penalty }).penalty = (D, real, fake) => (record('rng', getRngState()), penalty(D, real, fake));
+    const losses: Record<string, number>[] = [];
+    for (let i = 0; i < STEPS; i++) losses.push(method.step({ real: (n) => record('real', randn([n, 2]).mul(2)), iteration: i }));
+    safetensors.saveFile(join(dir, 'inputs.safetensors'), inputs);
+    writeFileSync(join(dir, 'case.json'), JSON.stringify({ method: c.id, options: c.options, protocol, steps: STEPS }));
+    const after: Record<string, Tensor> = {};
+    for (const net of ['G', 'D'] as const) {
+      for (const [k, t] of Object.entries(method.modules[net].stateDict())) after[`${net}.${k}`] = t;
+      for (const [k, t] of Object.entries(method.optimizers[net].stateDict().tensors)) {
+        const [i, buffer] = k.split('.');
+        after[`opt.${net}.${buffer}.${i}`] = t;
+      }
+    }
+    return { dir, after, losses };
+  });
+}
+
+/** PyTorch's 3 updates on the same case: its parameters, optimizer states and losses. */
+function runPyTorch(dir: string) {
+  const r = spawnSync(PYTHON, [script, dir], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0) throw new Error(`perf/reference/methods.py failed: ${r.stderr}`);
+  return { tensors: safetensors.loadFile(join(dir, 'out.safetensors')).tensors, losses: JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8')) as Record<string, number>[] };
+}
+
+/** The largest relative difference over every tensor PyTorch wrote, and over every loss both logged. */
+function compare(c: Case, plant?: (m: AdversarialMethod) => void) {
+  const g = runGantry(c, plant);
+  const p = runPyTorch(g.dir);
+  let worst = 0;
+  let where = '';
+  const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1e-12, Math.abs(b));
+  for (const [k, t] of Object.entries(p.tensors)) {
+    const mine = g.after[k];
+    if (!mine) throw new Error(`gantry has no ${k}`);
+    expect(mine.shape, k).toEqual(t.shape);
+    const [a, b] = [mine.toNumbers(), t.toNumbers()];
+    a.forEach((v, i) => rel(v, b[i]) > worst && ((worst = rel(v, b[i])), (where = k)));
+  }
+  p.losses.forEach((step, i) => {
+    for (const [k, v] of Object.entries(step)) rel(g.losses[i][k], v) > worst && ((worst = rel(g.losses[i][k], v)), (where = `loss ${k} at step ${i + 1}`));
+  });
+  return { worst, where, tensors: Object.keys(p.tensors).length };
+}
+
+const CASES: Case[] = [
+  { id: 'gan', options: {}, protocol: {} },
+  { id: 'nsgan', options: {}, protocol: {} },
+  { id: 'lsgan', options: {}, protocol: {} },
+  { id: 'wgan', options: { nCritic: 2 }, protocol: {} },
+  { id: 'wgan-gp', options: { nCritic: 2, lambda: 10 }, protocol: {} },
+];
+
+describe.skipIf(!hasTorch)("each method's update equals PyTorch's (skipped where Debian's python3-torch is not installed; scripts/setup.sh installs it)", () => {
+  for (const c of CASES) {
+    it(`${c.id}: 3 updates in float64, every parameter, optimizer state and loss to 1e-8 relative`, () => {
+      const { worst, where, tensors } = compare(c);
+      expect(tensors).toBeGreaterThanOrEqual(16);
+      expect(worst, where).toBeLessThan(1e-8);
+    });
+  }
+  it('catches a planted bug: the GAN objective with its generator loss sign flipped', () => {
+    const { worst } = compare(CASES[1], (m) => {
+      const g = m.objective.g;
+      (m.objective as { g: typeof g }).g = (fake) => g(fake).neg();
+    });
+    expect(worst).toBeGreaterThan(1e-3);
+  });
+  it("catches a planted bug: WGAN-GP's penalty on the real batch twice (the wrong inputs)", () => {
+    const { worst } = compare(CASES[4], (m) => {
+      const penalty = m.objective.penalty!;
+      (m.objective as { penalty?: typeof penalty }).penalty = (D, real) => penalty(D, real, real);
+    });
+    expect(worst).toBeGreaterThan(1e-3);
+  });
+});
