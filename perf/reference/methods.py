@@ -124,7 +124,14 @@ def main(folder):
         "lsgan": (lsgan_d, lsgan_g, 1),
         "wgan": (wgan_d, wgan_g, o.get("nCritic", 5)),
         "wgan-gp": (wgan_d, wgan_g, o.get("nCritic", 5)),
+        # Lin et al. 2018, §3: D judges packs of m samples, concatenated (consecutive samples form a pack).
+        "pacgan": (gan_d, gan_g_nonsaturating, 1),
     }[method]
+    m = o.get("packing", 2) if method == "pacgan" else 1
+
+    def pack(t):
+        return t.reshape(-1, t.shape[1] * m)
+
     d_loss, g_loss, n_critic = objective
     if p["optimizer"] == "rmsprop":
         optD = torch.optim.RMSprop(D.parameters(), lr=p["lr"], alpha=0.99, eps=1e-8)
@@ -146,7 +153,7 @@ def main(folder):
             x = take("real")
             z = take("z")
             fake = G(z) if n_critic == 1 else G(z).detach()
-            loss = d_loss(D(x), D(fake.detach()))
+            loss = d_loss(D(pack(x)), D(pack(fake.detach())))
             if method == "wgan-gp":
                 # Gulrajani et al. 2017, Algorithm 1: x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1], penalty λ(‖∇D(x̂)‖ − 1)².
                 torch.set_rng_state(take("rng"))
@@ -166,7 +173,7 @@ def main(folder):
                         q.clamp_(-o.get("clip", 0.01), o.get("clip", 0.01))
         if n_critic > 1:
             fake = G(take("z"))
-        lg = g_loss(D(fake))
+        lg = g_loss(D(pack(fake)))
         optG.zero_grad()
         lg.backward()
         optG.step()

@@ -4,7 +4,8 @@
 // float64 on the MLP family; every parameter and optimizer state equal to 1e-8 relative, every
 // logged loss equal. A missing detach, an optimizer stepping the wrong network, a flipped sign or a
 // penalty on the wrong inputs would still train, and fail here.
-// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp; the other methods and the DCGAN family remain.
+// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan on the MLP family; the other methods
+// (ebgan, began, unrolled, ali, veegan, reg-gan, mdgan, ivgan, the lens) and the DCGAN family remain.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,7 @@ const CASES: Case[] = [
   { id: 'lsgan', options: {}, protocol: {} },
   { id: 'wgan', options: { nCritic: 2 }, protocol: {} },
   { id: 'wgan-gp', options: { nCritic: 2, lambda: 10 }, protocol: {} },
+  { id: 'pacgan', options: { packing: 2 }, protocol: {} },
 ];
 
 describe.skipIf(!hasTorch)("each method's update equals PyTorch's (skipped where Debian's python3-torch is not installed; scripts/setup.sh installs it)", () => {
