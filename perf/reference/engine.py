@@ -167,7 +167,13 @@ def main():
     for _ in range(max(3, steps // 10)):  # warm-up
         step()
     sync()
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": device}), flush=True)
+    # The floating-point work of one step as PyTorch's profiler counts it (matrix products,
+    # convolutions and the elementwise ops it has formulas for): a lower bound, the same for both
+    # sides, so GFLOP/s readings compare across CPUs.
+    with torch.profiler.profile(with_flops=True) as prof:
+        step()
+    flops = sum(e.flops for e in prof.key_averages() if e.flops)
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": device, "flops": flops}), flush=True)
     for line in sys.stdin:
         cmd = line.strip()
         if cmd == "rep":
