@@ -111,6 +111,54 @@ def wgan_g(fake):
     return -fake.mean()
 
 
+def ebgan_energy(ae, x):
+    """Zhao et al. 2017: D(x) = ‖Dec(Enc(x)) − x‖², as the mean squared error per sample."""
+    return ((ae(x) - x) ** 2).flatten(1).mean(1)
+
+
+def pull_away(s):
+    """Zhao et al. 2017, Eq. 6: the mean squared cosine similarity over distinct pairs (a 1e-8 guard on the norms)."""
+    s = s.flatten(1)
+    n = s.shape[0]
+    unit = s / (s.norm(2, dim=1, keepdim=True) + 1e-8)
+    cos2 = (unit @ unit.T) ** 2
+    return (cos2.sum() - cos2.diag().sum()) / (n * (n - 1))
+
+
+def autoencoder_step(method, o, G, D, optG, optD, take, state):
+    """EBGAN (Eq. 1–2, 6) and BEGAN (Berthelot et al. 2017, Eq. 4): one D update, one G update on the same samples."""
+    x = take("real")
+    fake = G(take("z"))
+    step = {}
+    if method == "ebgan":
+        loss = ebgan_energy(D, x).mean() + torch.relu(o.get("margin", 1) - ebgan_energy(D, fake.detach())).mean()
+    else:
+        L = lambda v: (D(v) - v).abs().mean()
+        l_real, l_fake = L(x), L(fake.detach())
+        loss = l_real - state["k"] * l_fake
+    optD.zero_grad()
+    loss.backward()
+    optD.step()
+    step["d"] = loss.item()
+    if method == "ebgan":
+        lg = ebgan_energy(D, fake).mean()
+        if o.get("pullAway", 0) > 0:
+            lg = lg + o["pullAway"] * pull_away(fake)
+    else:
+        lg = (D(fake) - fake).abs().mean()
+    optG.zero_grad()
+    lg.backward()
+    optG.step()
+    step["g"] = lg.item()
+    if method == "began":
+        gamma, lam = o.get("gamma", 0.5), o.get("lambdaK", 0.001)
+        lr, lf = l_real.item(), l_fake.item()
+        state["k"] = min(1.0, max(0.0, state["k"] + lam * (gamma * lr - lf)))
+        step["k"] = state["k"]
+        step["m"] = lr + abs(gamma * lr - lf)
+    return step
+
+
 def main(folder):
     folder = Path(folder)
     case = json.loads((folder / "case.json").read_text())
@@ -118,6 +166,19 @@ def main(folder):
     inputs = load_safetensors(folder / "inputs.safetensors")
     method, o, p = case["method"], case["options"], case["protocol"]
     G, D = MLP(init, "G"), MLP(init, "D")
+    if method in ("ebgan", "began"):
+        optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+        optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+        counters = {"real": 0, "z": 0}
+
+        def take(kind):
+            t = inputs[f"{kind}.{counters[kind]}"]
+            counters[kind] += 1
+            return t
+
+        state = {"k": 0.0}
+        losses = [autoencoder_step(method, o, G, D, optG, optD, take, state) for _ in range(case["steps"])]
+        return write(folder, G, D, optG, optD, losses)
     objective = {
         "gan": (gan_d, gan_g_minimax, 1),
         "nsgan": (gan_d, gan_g_nonsaturating, 1),
@@ -179,6 +240,10 @@ def main(folder):
         optG.step()
         step["g"] = lg.item()
         losses.append(step)
+    write(folder, G, D, optG, optD, losses)
+
+
+def write(folder, G, D, optG, optD, losses):
     out = {**G.named("G"), **D.named("D")}
     for net, opt, mod in (("G", optG, G), ("D", optD, D)):
         for i, q in enumerate(mod.parameters()):

@@ -4,14 +4,14 @@
 // float64 on the MLP family; every parameter and optimizer state equal to 1e-8 relative, every
 // logged loss equal. A missing detach, an optimizer stepping the wrong network, a flipped sign or a
 // penalty on the wrong inputs would still train, and fail here.
-// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan on the MLP family; the other methods
-// (ebgan, began, unrolled, ali, veegan, reg-gan, mdgan, ivgan, the lens) and the DCGAN family remain.
+// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began on the MLP family; the other
+// methods (unrolled, ali, veegan, reg-gan, mdgan, ivgan, the lens) and the DCGAN family remain.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AdversarialMethod } from '../../src/methods/adversarial.js';
+import type { AdversarialMethod } from '../../src/methods/adversarial.js';
 import { getMethod, ProtocolSchema } from '../../src/methods/index.js';
 import { points } from '../../src/data/shape.js';
 import { familyFor } from '../../src/nets/index.js';
@@ -43,10 +43,10 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void) {
     const count = { real: 0, z: 0, rng: 0 };
     const record = (kind: keyof typeof count, t: Tensor) => ((inputs[`${kind}.${count[kind]++}`] = keep(t.clone())), t);
     method.noise = (n: number) => record('z', randn([n, protocol.latentDim]));
-    const penalty = method.objective.penalty;
+    const penalty = method.objective?.penalty;
     if (penalty) (method.objective as { penalty?: typeof penalty }).penalty = (D, real, fake) => (record('rng', getRngState()), penalty(D, real, fake));
     const losses: Record<string, number>[] = [];
-    for (let i = 0; i < STEPS; i++) losses.push(method.step({ real: (n) => record('real', randn([n, 2]).mul(2)), iteration: i }));
+    for (let i = 0; i < STEPS; i++) losses.push(method.step({ real: (n = protocol.batchSize) => record('real', randn([n, 2]).mul(2)), iteration: i }));
     safetensors.saveFile(join(dir, 'inputs.safetensors'), inputs);
     writeFileSync(join(dir, 'case.json'), JSON.stringify({ method: c.id, options: c.options, protocol, steps: STEPS }));
     const after: Record<string, Tensor> = {};
@@ -95,6 +95,8 @@ const CASES: Case[] = [
   { id: 'wgan', options: { nCritic: 2 }, protocol: {} },
   { id: 'wgan-gp', options: { nCritic: 2, lambda: 10 }, protocol: {} },
   { id: 'pacgan', options: { packing: 2 }, protocol: {} },
+  { id: 'ebgan', options: { margin: 1, pullAway: 0.1, code: 4 }, protocol: {} },
+  { id: 'began', options: { gamma: 0.5, lambdaK: 0.1 }, protocol: {} },
 ];
 
 describe.skipIf(!hasTorch)("each method's update equals PyTorch's (skipped where Debian's python3-torch is not installed; scripts/setup.sh installs it)", () => {
