@@ -15,6 +15,7 @@ each on a fresh real batch and fresh noise; then G's update, which reuses the la
 generated batch when n_critic = 1 (as the papers' code does) and draws fresh noise otherwise.
 """
 import json
+import math
 import struct
 import sys
 from pathlib import Path
@@ -80,6 +81,51 @@ class MLP(torch.nn.Module):
 
     def named(self, prefix):
         return {f"{prefix}.{i}.{k}": getattr(l, k) for i, l in zip(self.index, self.layers) for k in ("weight", "bias")}
+
+
+class Lens(torch.nn.Module):
+    """Sajjadi et al. 2018's lens for points, L(x) = x + R(x): R = linear, leaky ReLU 0.2, residual
+    blocks [linear, leaky ReLU, linear], linear (names as gantry's: L.inner.<i>…)."""
+
+    def __init__(self, weights, prefix="L"):
+        super().__init__()
+        lin = lambda key: self._linear(weights, key)
+        self.first = lin(f"{prefix}.inner.0")
+        self.blocks = torch.nn.ModuleList()
+        i = 2
+        while f"{prefix}.inner.{i}.inner.0.weight" in weights:
+            self.blocks.append(torch.nn.ModuleList([lin(f"{prefix}.inner.{i}.inner.0"), lin(f"{prefix}.inner.{i}.inner.2")]))
+            i += 1
+        self.last = lin(f"{prefix}.inner.{i}")
+        self.names = {f"{prefix}.inner.0": self.first, f"{prefix}.inner.{i}": self.last}
+        for j, (a, b) in enumerate(self.blocks):
+            self.names[f"{prefix}.inner.{2 + j}.inner.0"] = a
+            self.names[f"{prefix}.inner.{2 + j}.inner.2"] = b
+
+    @staticmethod
+    def _linear(weights, key):
+        w = weights[f"{key}.weight"]
+        l = torch.nn.Linear(w.shape[1], w.shape[0]).double()
+        with torch.no_grad():
+            l.weight.copy_(w)
+            l.bias.copy_(weights[f"{key}.bias"])
+        return l
+
+    def forward(self, x):
+        h = F.leaky_relu(self.first(x), 0.2)
+        for a, b in self.blocks:
+            h = h + b(F.leaky_relu(a(h), 0.2))
+        return x + self.last(h)
+
+    def parameters_in_order(self):
+        # gantry's registration order: first, the blocks, last.
+        out = [self.first.weight, self.first.bias]
+        for a, b in self.blocks:
+            out += [a.weight, a.bias, b.weight, b.bias]
+        return out + [self.last.weight, self.last.bias]
+
+    def named(self):
+        return {f"{k}.{n}": getattr(l, n) for k, l in self.names.items() for n in ("weight", "bias")}
 
 
 # The objectives, from the papers (D outputs a logit for GAN, a real number otherwise).
@@ -166,6 +212,10 @@ def main(folder):
     inputs = load_safetensors(folder / "inputs.safetensors")
     method, o, p = case["method"], case["options"], case["protocol"]
     G, D = MLP(init, "G"), MLP(init, "D")
+    lens = None
+    if method.startswith("lens-"):
+        method = method[len("lens-"):]
+        lens = Lens(init)
     if method in ("ebgan", "began"):
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
@@ -200,6 +250,9 @@ def main(folder):
     else:
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+    if lens is not None:
+        # The lens trains with G's side's optimizer (Sajjadi et al. 2018 give L its own Adam; gantry's G settings).
+        optL = torch.optim.Adam(lens.parameters_in_order(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
     counters = {"real": 0, "z": 0, "rng": 0}
 
     def take(kind):
@@ -208,18 +261,19 @@ def main(folder):
         return t
 
     losses = []
-    for _ in range(case["steps"]):
+    for t in range(case["steps"]):
         step = {}
-        for _ in range(n_critic):
+        for i in range(n_critic):
             x = take("real")
             z = take("z")
             fake = G(z) if n_critic == 1 else G(z).detach()
-            loss = d_loss(D(pack(x)), D(pack(fake.detach())))
+            xr = lens(x).detach() if lens is not None else x
+            loss = d_loss(D(pack(xr)), D(pack(fake.detach())))
             if method == "wgan-gp":
                 # Gulrajani et al. 2017, Algorithm 1: x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1], penalty λ(‖∇D(x̂)‖ − 1)².
                 torch.set_rng_state(take("rng"))
                 eps = torch.rand(x.shape[0], 1, dtype=torch.float64)
-                xhat = (x * eps + fake.detach() * (1 - eps)).detach().requires_grad_(True)
+                xhat = (xr * eps + fake.detach() * (1 - eps)).detach().requires_grad_(True)
                 (g,) = torch.autograd.grad(D(xhat).sum(), xhat, create_graph=True)
                 gp = o["lambda"] * ((g.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
                 step["gp"] = gp.item()
@@ -232,6 +286,18 @@ def main(folder):
                 with torch.no_grad():
                     for q in D.parameters():
                         q.clamp_(-o.get("clip", 0.01), o.get("clip", 0.01))
+            if lens is not None and i == n_critic - 1:
+                # The lens after the last critic update: λ_t (−L_D(L(x), G(z))) + ‖x − L(x)‖², λ_t = 1 − sin(tπ/2K).
+                K = o["K"]
+                lam = 0.0 if K <= 0 or t > K else 1 - math.sin(t * math.pi / (2 * K))
+                lensed = lens(x)
+                adv = -d_loss(D(pack(lensed)), D(pack(fake.detach())))
+                rec = ((x - lensed) ** 2).flatten(1).sum(1).mean()
+                optL.zero_grad()
+                (adv * lam + rec).backward(inputs=lens.parameters_in_order())
+                optL.step()
+                step["lambda"] = lam
+                step["lens_rec"] = rec.item()
         if n_critic > 1:
             fake = G(take("z"))
         lg = g_loss(D(pack(fake)))
@@ -240,11 +306,18 @@ def main(folder):
         optG.step()
         step["g"] = lg.item()
         losses.append(step)
-    write(folder, G, D, optG, optD, losses)
+    write(folder, G, D, optG, optD, losses, (lens, optL) if lens is not None else None)
 
 
-def write(folder, G, D, optG, optD, losses):
+def write(folder, G, D, optG, optD, losses, lens=None):
     out = {**G.named("G"), **D.named("D")}
+    if lens is not None:
+        L, optL = lens
+        out.update(L.named())
+        for i, q in enumerate(L.parameters_in_order()):
+            for k, v in optL.state[q].items():
+                if torch.is_tensor(v) and v.dim() > 0:
+                    out[f"opt.L.{k}.{i}"] = v
     for net, opt, mod in (("G", optG, G), ("D", optD, D)):
         for i, q in enumerate(mod.parameters()):
             for k, v in opt.state[q].items():

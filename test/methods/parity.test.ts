@@ -4,8 +4,8 @@
 // float64 on the MLP family; every parameter and optimizer state equal to 1e-8 relative, every
 // logged loss equal. A missing detach, an optimizer stepping the wrong network, a flipped sign or a
 // penalty on the wrong inputs would still train, and fail here.
-// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began on the MLP family; the other
-// methods (unrolled, ali, veegan, reg-gan, mdgan, ivgan, the lens) and the DCGAN family remain.
+// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began and the lens on gan, lsgan
+// and wgan-gp, on the MLP family; unrolled, ali, veegan, reg-gan, mdgan, ivgan and the DCGAN family remain.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void) {
     const method = getMethod(c.id).create(protocol, familyFor(points(2), 'mlp', protocol.hidden), c.options) as AdversarialMethod;
     plant?.(method);
     const init: Record<string, Tensor> = {};
-    for (const net of ['G', 'D'] as const) for (const [k, t] of Object.entries(method.modules[net].stateDict())) init[`${net}.${k}`] = t;
+    for (const [net, m] of Object.entries(method.modules)) for (const [k, t] of Object.entries(m.stateDict())) init[`${net}.${k}`] = t;
     safetensors.saveFile(join(dir, 'init.safetensors'), init);
     const inputs: Record<string, Tensor> = {};
     const count = { real: 0, z: 0, rng: 0 };
@@ -50,7 +50,7 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void) {
     safetensors.saveFile(join(dir, 'inputs.safetensors'), inputs);
     writeFileSync(join(dir, 'case.json'), JSON.stringify({ method: c.id, options: c.options, protocol, steps: STEPS }));
     const after: Record<string, Tensor> = {};
-    for (const net of ['G', 'D'] as const) {
+    for (const net of Object.keys(method.modules)) {
       for (const [k, t] of Object.entries(method.modules[net].stateDict())) after[`${net}.${k}`] = t;
       for (const [k, t] of Object.entries(method.optimizers[net].stateDict().tensors)) {
         const [i, buffer] = k.split('.');
@@ -97,6 +97,10 @@ const CASES: Case[] = [
   { id: 'pacgan', options: { packing: 2 }, protocol: {} },
   { id: 'ebgan', options: { margin: 1, pullAway: 0.1, code: 4 }, protocol: {} },
   { id: 'began', options: { gamma: 0.5, lambdaK: 0.1 }, protocol: {} },
+  // The lens (Tempered Adversarial Networks) on three objectives; K = 4 so that λ_t moves within 3 steps.
+  { id: 'lens-gan', options: { K: 4, lensWidth: 8, lensBlocks: 2 }, protocol: {} },
+  { id: 'lens-lsgan', options: { K: 4, lensWidth: 8, lensBlocks: 2 }, protocol: {} },
+  { id: 'lens-wgan-gp', options: { K: 4, lensWidth: 8, lensBlocks: 2, nCritic: 2, lambda: 10 }, protocol: {} },
 ];
 
 describe.skipIf(!hasTorch)("each method's update equals PyTorch's (skipped where Debian's python3-torch is not installed; scripts/setup.sh installs it)", () => {
