@@ -205,6 +205,26 @@ def autoencoder_step(method, o, G, D, optG, optD, take, state):
     return step
 
 
+def reg_gan_step(o, G, D, E, optG, optD, take):
+    """Che et al. 2017 (Mode-regularized GAN): D as the GAN's; G and E minimise
+    −log D(G(z)) + λ1·‖x − G(E(x))‖² + λ2·(−log D(G(E(x)))) (E only through the two regularizers)."""
+    x = take("real")
+    fake = G(take("z"))
+    loss = gan_d(D(x), D(fake.detach()))
+    optD.zero_grad()
+    loss.backward()
+    optD.step()
+    adv = gan_g_nonsaturating(D(fake))
+    rec = G(E(x))
+    metric = ((x - rec) ** 2).mean()
+    mode = gan_g_nonsaturating(D(rec))
+    lg = adv + o.get("lambda1", 0.2) * metric + o.get("lambda2", 0.4) * mode
+    optG.zero_grad()
+    lg.backward()
+    optG.step()
+    return {"d": loss.item(), "g": lg.item(), "metric": metric.item(), "mode": mode.item()}
+
+
 def main(folder):
     folder = Path(folder)
     case = json.loads((folder / "case.json").read_text())
@@ -216,6 +236,20 @@ def main(folder):
     if method.startswith("lens-"):
         method = method[len("lens-"):]
         lens = Lens(init)
+    if method == "reg-gan":
+        E = MLP(init, "E")
+        optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+        # One optimizer over G's and E's parameters, in that order (gantry's G-side optimizer).
+        optG = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+        counters = {"real": 0, "z": 0}
+
+        def take(kind):
+            t = inputs[f"{kind}.{counters[kind]}"]
+            counters[kind] += 1
+            return t
+
+        losses = [reg_gan_step(o, G, D, E, optG, optD, take) for _ in range(case["steps"])]
+        return write(folder, G, D, optG, optD, losses, extra=E)
     if method in ("ebgan", "began"):
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
@@ -309,8 +343,10 @@ def main(folder):
     write(folder, G, D, optG, optD, losses, (lens, optL) if lens is not None else None)
 
 
-def write(folder, G, D, optG, optD, losses, lens=None):
+def write(folder, G, D, optG, optD, losses, lens=None, extra=None):
     out = {**G.named("G"), **D.named("D")}
+    if extra is not None:
+        out.update(extra.named("E"))
     if lens is not None:
         L, optL = lens
         out.update(L.named())
@@ -318,8 +354,8 @@ def write(folder, G, D, optG, optD, losses, lens=None):
             for k, v in optL.state[q].items():
                 if torch.is_tensor(v) and v.dim() > 0:
                     out[f"opt.L.{k}.{i}"] = v
-    for net, opt, mod in (("G", optG, G), ("D", optD, D)):
-        for i, q in enumerate(mod.parameters()):
+    for net, opt, params in (("G", optG, list(G.parameters()) + (list(extra.parameters()) if extra is not None else [])), ("D", optD, list(D.parameters()))):
+        for i, q in enumerate(params):
             for k, v in opt.state[q].items():
                 if torch.is_tensor(v) and v.dim() > 0:
                     out[f"opt.{net}.{k}.{i}"] = v

@@ -4,8 +4,8 @@
 // float64 on the MLP family; every parameter and optimizer state equal to 1e-8 relative, every
 // logged loss equal. A missing detach, an optimizer stepping the wrong network, a flipped sign or a
 // penalty on the wrong inputs would still train, and fail here.
-// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began and the lens on gan, lsgan
-// and wgan-gp, on the MLP family; unrolled, ali, veegan, reg-gan, mdgan, ivgan and the DCGAN family remain.
+// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began, reg-gan and the lens on gan,
+// lsgan and wgan-gp, on the MLP family; unrolled, ali, veegan, mdgan, ivgan and the DCGAN family remain.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,9 +50,9 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void) {
     safetensors.saveFile(join(dir, 'inputs.safetensors'), inputs);
     writeFileSync(join(dir, 'case.json'), JSON.stringify({ method: c.id, options: c.options, protocol, steps: STEPS }));
     const after: Record<string, Tensor> = {};
-    for (const net of Object.keys(method.modules)) {
-      for (const [k, t] of Object.entries(method.modules[net].stateDict())) after[`${net}.${k}`] = t;
-      for (const [k, t] of Object.entries(method.optimizers[net].stateDict().tensors)) {
+    for (const [net, m] of Object.entries(method.modules)) for (const [k, t] of Object.entries(m.stateDict())) after[`${net}.${k}`] = t;
+    for (const [net, opt] of Object.entries(method.optimizers)) {
+      for (const [k, t] of Object.entries(opt.stateDict().tensors)) {
         const [i, buffer] = k.split('.');
         after[`opt.${net}.${buffer}.${i}`] = t;
       }
@@ -97,6 +97,7 @@ const CASES: Case[] = [
   { id: 'pacgan', options: { packing: 2 }, protocol: {} },
   { id: 'ebgan', options: { margin: 1, pullAway: 0.1, code: 4 }, protocol: {} },
   { id: 'began', options: { gamma: 0.5, lambdaK: 0.1 }, protocol: {} },
+  { id: 'reg-gan', options: { lambda1: 0.2, lambda2: 0.4 }, protocol: {} },
   // The lens (Tempered Adversarial Networks) on three objectives; K = 4 so that λ_t moves within 3 steps.
   { id: 'lens-gan', options: { K: 4, lensWidth: 8, lensBlocks: 2 }, protocol: {} },
   { id: 'lens-lsgan', options: { K: 4, lensWidth: 8, lensBlocks: 2 }, protocol: {} },
