@@ -225,6 +225,45 @@ def reg_gan_step(o, G, D, E, optG, optD, take):
     return {"d": loss.item(), "g": lg.item(), "metric": metric.item(), "mode": mode.item()}
 
 
+def ali_step(G, D, E, optG, optD, take):
+    """ALI / BiGAN (Dumoulin et al. 2017, Donahue et al. 2017): D tells (x, E(x)) from (G(z), z) on the
+    concatenated pair; G and E play the same game with the labels flipped (non-saturating)."""
+    x = take("real")
+    z = take("z")
+    ex = E(x)
+    xg = G(z)
+    joint = lambda a, b: D(torch.cat([a, b], 1))
+    loss = gan_d(joint(x, ex.detach()), joint(xg.detach(), z))
+    optD.zero_grad()
+    loss.backward()
+    optD.step()
+    lg = gan_d(joint(xg, z), joint(x, ex))
+    optG.zero_grad()
+    lg.backward(inputs=list(G.parameters()) + list(E.parameters()))
+    optG.step()
+    return {"d": loss.item(), "g": lg.item()}
+
+
+def veegan_step(o, G, D, F_, optG, optD, take):
+    """VEEGAN (Srivastava et al. 2017): D on (z, x) pairs, generated (z, G(z)) against reconstructed
+    (F(x), x); G and F minimise the KL estimate E D(z, G(z)) − E D(F(x), x) + w·‖z − F(G(z))‖²."""
+    x = take("real")
+    z = take("z")
+    xg = G(z)
+    joint = lambda zz, xx: D(torch.cat([zz, xx], 1))
+    loss = gan_d(joint(z, xg.detach()), joint(F_(x).detach(), x))
+    optD.zero_grad()
+    loss.backward()
+    optD.step()
+    kl = joint(z, xg).mean() - joint(F_(x), x).mean()
+    rec = ((z - F_(xg)) ** 2).sum(1).mean()
+    lg = kl + o.get("reconstructionWeight", 1) * rec
+    optG.zero_grad()
+    lg.backward(inputs=list(G.parameters()) + list(F_.parameters()))
+    optG.step()
+    return {"d": loss.item(), "g": lg.item(), "rec": rec.item()}
+
+
 def main(folder):
     folder = Path(folder)
     case = json.loads((folder / "case.json").read_text())
@@ -236,8 +275,8 @@ def main(folder):
     if method.startswith("lens-"):
         method = method[len("lens-"):]
         lens = Lens(init)
-    if method == "reg-gan":
-        E = MLP(init, "E")
+    if method in ("reg-gan", "ali", "veegan"):
+        E = MLP(init, "F" if method == "veegan" else "E")
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         # One optimizer over G's and E's parameters, in that order (gantry's G-side optimizer).
         optG = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
@@ -248,8 +287,13 @@ def main(folder):
             counters[kind] += 1
             return t
 
-        losses = [reg_gan_step(o, G, D, E, optG, optD, take) for _ in range(case["steps"])]
-        return write(folder, G, D, optG, optD, losses, extra=E)
+        step = {
+            "reg-gan": lambda: reg_gan_step(o, G, D, E, optG, optD, take),
+            "ali": lambda: ali_step(G, D, E, optG, optD, take),
+            "veegan": lambda: veegan_step(o, G, D, E, optG, optD, take),
+        }[method]
+        losses = [step() for _ in range(case["steps"])]
+        return write(folder, G, D, optG, optD, losses, extra=(E, "F" if method == "veegan" else "E"))
     if method in ("ebgan", "began"):
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
@@ -346,7 +390,8 @@ def main(folder):
 def write(folder, G, D, optG, optD, losses, lens=None, extra=None):
     out = {**G.named("G"), **D.named("D")}
     if extra is not None:
-        out.update(extra.named("E"))
+        extra, name = extra
+        out.update(extra.named(name))
     if lens is not None:
         L, optL = lens
         out.update(L.named())
