@@ -264,17 +264,77 @@ def veegan_step(o, G, D, F_, optG, optD, take):
     return {"d": loss.item(), "g": lg.item(), "rec": rec.item()}
 
 
+def mdgan_step(o, nets, opts, take):
+    """MDGAN (Che et al. 2017, appendix A): a manifold step (D1 against G(E(x)); G and E descend
+    −log D1(G(E(x))) + λ‖x − G(E(x))‖²) and a diffusion step (D2: G(E(x)) of the updated networks as
+    real against G(z); G descends −log D2(G(z)))."""
+    G, D1, D2, E = nets["G"], nets["D1"], nets["D2"], nets["E"]
+    x = take("real")
+    rec = G(E(x))
+    d1 = gan_d(D1(x), D1(rec.detach()))
+    opts["D1"].zero_grad()
+    d1.backward()
+    opts["D1"].step()
+    dist = ((x - rec) ** 2).mean()
+    manifold = gan_g_nonsaturating(D1(rec)) + o.get("lambda", 0.2) * dist
+    opts["G"].zero_grad()
+    opts["E"].zero_grad()
+    manifold.backward(inputs=list(G.parameters()) + list(E.parameters()))
+    opts["G"].step()
+    opts["E"].step()
+    rec = G(E(x)).detach()
+    fake = G(take("z"))
+    d2 = gan_d(D2(rec), D2(fake.detach()))
+    opts["D2"].zero_grad()
+    d2.backward()
+    opts["D2"].step()
+    g = gan_g_nonsaturating(D2(fake))
+    opts["G"].zero_grad()
+    g.backward(inputs=list(G.parameters()))
+    opts["G"].step()
+    return {"d1": d1.item(), "d2": d2.item(), "manifold": manifold.item(), "g": g.item(), "rec": dist.item()}
+
+
+def write_all(folder, nets, opts, losses):
+    """Every network's weights and every optimizer's buffers (opt.<name>.<buffer>.<i>, in parameter order)."""
+    out = {}
+    for name, net in nets.items():
+        out.update(net.named(name))
+    for name, opt in opts.items():
+        params = [q for group in opt.param_groups for q in group["params"]]
+        for i, q in enumerate(params):
+            for k, v in opt.state[q].items():
+                if torch.is_tensor(v) and v.dim() > 0:
+                    out[f"opt.{name}.{k}.{i}"] = v
+    save_safetensors(folder / "out.safetensors", out)
+    (folder / "losses.json").write_text(json.dumps(losses))
+
+
 def main(folder):
     folder = Path(folder)
     case = json.loads((folder / "case.json").read_text())
     init = load_safetensors(folder / "init.safetensors")
     inputs = load_safetensors(folder / "inputs.safetensors")
     method, o, p = case["method"], case["options"], case["protocol"]
-    G, D = MLP(init, "G"), MLP(init, "D")
+    G = MLP(init, "G")
+    D = MLP(init, "D") if any(k.startswith("D.") for k in init) else None
     lens = None
     if method.startswith("lens-"):
         method = method[len("lens-"):]
         lens = Lens(init)
+    adam = lambda params: torch.optim.Adam(params, lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+    if method == "mdgan":
+        nets = {"G": G, "D1": MLP(init, "D1"), "D2": MLP(init, "D2"), "E": MLP(init, "E")}
+        opts = {k: adam(list(v.parameters())) for k, v in nets.items()}
+        counters = {"real": 0, "z": 0}
+
+        def take(kind):
+            t = inputs[f"{kind}.{counters[kind]}"]
+            counters[kind] += 1
+            return t
+
+        losses = [mdgan_step(o, nets, opts, take) for _ in range(case["steps"])]
+        return write_all(folder, nets, opts, losses)
     if method in ("reg-gan", "ali", "veegan"):
         E = MLP(init, "F" if method == "veegan" else "E")
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)

@@ -4,8 +4,8 @@
 // float64 on the MLP family; every parameter and optimizer state equal to 1e-8 relative, every
 // logged loss equal. A missing detach, an optimizer stepping the wrong network, a flipped sign or a
 // penalty on the wrong inputs would still train, and fail here.
-// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began, reg-gan, ali, veegan and the
-// lens on gan, lsgan and wgan-gp, on the MLP family; unrolled, mdgan, ivgan and the DCGAN family remain.
+// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began, reg-gan, ali, veegan, mdgan
+// and the lens on gan, lsgan and wgan-gp, on the MLP family; unrolled, ivgan and the DCGAN family remain.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +100,7 @@ const CASES: Case[] = [
   { id: 'reg-gan', options: { lambda1: 0.2, lambda2: 0.4 }, protocol: {} },
   { id: 'ali', options: {}, protocol: {} },
   { id: 'veegan', options: { reconstructionWeight: 1 }, protocol: {} },
+  { id: 'mdgan', options: { lambda: 0.2 }, protocol: {} },
   // The lens (Tempered Adversarial Networks) on three objectives; K = 4 so that λ_t moves within 3 steps.
   { id: 'lens-gan', options: { K: 4, lensWidth: 8, lensBlocks: 2 }, protocol: {} },
   { id: 'lens-lsgan', options: { K: 4, lensWidth: 8, lensBlocks: 2 }, protocol: {} },
