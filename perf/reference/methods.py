@@ -128,6 +128,62 @@ class Lens(torch.nn.Module):
         return {f"{k}.{n}": getattr(l, n) for k, l in self.names.items() for n in ("weight", "bias")}
 
 
+class Layers(torch.nn.Module):
+    """A Sequential as gantry describes it (case.json "nets": type and settings of every layer), with
+    its weights and BatchNorm running statistics from the safetensors file: the DCGAN family."""
+
+    def __init__(self, weights, prefix, layers):
+        super().__init__()
+        self.spec = layers
+        self.params = []
+        self.tensors = {}
+        for i, l in enumerate(layers):
+            for k in ("weight", "bias"):
+                key = f"{prefix}.{i}.{k}"
+                if key in weights:
+                    t = torch.nn.Parameter(weights[key].clone())
+                    self.params.append(t)
+                    self.tensors[key] = t
+            if l["type"] == "BatchNorm2d":
+                for k in ("running_mean", "running_var"):
+                    self.tensors[f"{prefix}.{i}.{k}"] = weights[f"{prefix}.{i}.{k}"].clone()
+        self.prefix = prefix
+
+    def parameters(self, recurse=True):
+        return iter(self.params)
+
+    def forward(self, x):
+        P = self.prefix
+        for i, l in enumerate(self.spec):
+            w = self.tensors.get(f"{P}.{i}.weight")
+            b = self.tensors.get(f"{P}.{i}.bias")
+            t = l["type"]
+            if t == "Linear":
+                x = F.linear(x, w, b)
+            elif t == "Conv2d":
+                x = F.conv2d(x, w, b, stride=l["stride"], padding=l["padding"])
+            elif t == "ConvTranspose2d":
+                x = F.conv_transpose2d(x, w, b, stride=l["stride"], padding=l["padding"], output_padding=tuple(l["outputPadding"]))
+            elif t == "BatchNorm2d":
+                x = F.batch_norm(x, self.tensors[f"{P}.{i}.running_mean"], self.tensors[f"{P}.{i}.running_var"], w, b, training=True, momentum=l["momentum"], eps=l["eps"])
+            elif t.startswith("ReLU"):
+                x = torch.relu(x)
+            elif t.startswith("LeakyReLU"):
+                x = F.leaky_relu(x, l["slope"])
+            elif t == "Tanh":
+                x = torch.tanh(x)
+            elif t == "Flatten":
+                x = x.flatten(1)
+            elif t == "Unflatten":
+                x = x.view(-1, *l["shape"])
+            else:
+                raise ValueError(f"layer type {t}")
+        return x
+
+    def named(self, prefix):
+        return dict(self.tensors)
+
+
 # The objectives, from the papers (D outputs a logit for GAN, a real number otherwise).
 def gan_d(real, fake):  # Goodfellow et al. 2014: −E log σ(D(x)) − E log(1 − σ(D(G(z))))
     return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
@@ -316,8 +372,9 @@ def main(folder):
     init = load_safetensors(folder / "init.safetensors")
     inputs = load_safetensors(folder / "inputs.safetensors")
     method, o, p = case["method"], case["options"], case["protocol"]
-    G = MLP(init, "G")
-    D = MLP(init, "D") if any(k.startswith("D.") for k in init) else None
+    nets_spec = case.get("nets")
+    G = Layers(init, "G", nets_spec["G"]) if nets_spec else MLP(init, "G")
+    D = (Layers(init, "D", nets_spec["D"]) if nets_spec else MLP(init, "D")) if any(k.startswith("D.") for k in init) else None
     lens = None
     if method.startswith("lens-"):
         method = method[len("lens-"):]
@@ -379,7 +436,7 @@ def main(folder):
     m = o.get("packing", 2) if method == "pacgan" else 1
 
     def pack(t):
-        return t.reshape(-1, t.shape[1] * m)
+        return t if m == 1 else t.reshape(-1, t.shape[1] * m, *t.shape[2:])
 
     d_loss, g_loss, n_critic = objective
     if p["optimizer"] == "rmsprop":
@@ -410,7 +467,7 @@ def main(folder):
             if method == "wgan-gp":
                 # Gulrajani et al. 2017, Algorithm 1: x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1], penalty λ(‖∇D(x̂)‖ − 1)².
                 torch.set_rng_state(take("rng"))
-                eps = torch.rand(x.shape[0], 1, dtype=torch.float64)
+                eps = torch.rand(x.shape[0], *([1] * (x.dim() - 1)), dtype=torch.float64)
                 xhat = (xr * eps + fake.detach() * (1 - eps)).detach().requires_grad_(True)
                 (g,) = torch.autograd.grad(D(xhat).sum(), xhat, create_graph=True)
                 gp = o["lambda"] * ((g.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
