@@ -289,7 +289,7 @@ async function drawGallery(ev) {
   const k = state.mode;
   const rows = k === null ? modes.map((m, i) => [m, i]) : modes.includes(k) ? [[k, modes.indexOf(k)]] : [];
   const rowH = tile[0] + pad;
-  const label = 110;
+  const label = 140;
   const width = label + perMode * (tile[1] + pad) + pad;
   cv.width = width;
   cv.height = Math.max(24, rows.length * rowH + pad);
