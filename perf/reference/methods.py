@@ -366,6 +366,18 @@ def write_all(folder, nets, opts, losses):
     (folder / "losses.json").write_text(json.dumps(losses))
 
 
+def feeder(inputs):
+    """take(kind): the next saved tensor of a kind (real.<i>, z.<i>, rng.<i>), in the order gantry drew them."""
+    counters = {}
+
+    def take(kind):
+        i = counters.get(kind, 0)
+        counters[kind] = i + 1
+        return inputs[f"{kind}.{i}"]
+
+    return take
+
+
 def main(folder):
     folder = Path(folder)
     case = json.loads((folder / "case.json").read_text())
@@ -383,12 +395,7 @@ def main(folder):
     if method == "mdgan":
         nets = {"G": G, "D1": MLP(init, "D1"), "D2": MLP(init, "D2"), "E": MLP(init, "E")}
         opts = {k: adam(list(v.parameters())) for k, v in nets.items()}
-        counters = {"real": 0, "z": 0}
-
-        def take(kind):
-            t = inputs[f"{kind}.{counters[kind]}"]
-            counters[kind] += 1
-            return t
+        take = feeder(inputs)
 
         losses = [mdgan_step(o, nets, opts, take) for _ in range(case["steps"])]
         return write_all(folder, nets, opts, losses)
@@ -397,12 +404,7 @@ def main(folder):
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         # One optimizer over G's and E's parameters, in that order (gantry's G-side optimizer).
         optG = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-        counters = {"real": 0, "z": 0}
-
-        def take(kind):
-            t = inputs[f"{kind}.{counters[kind]}"]
-            counters[kind] += 1
-            return t
+        take = feeder(inputs)
 
         step = {
             "reg-gan": lambda: reg_gan_step(o, G, D, E, optG, optD, take),
@@ -414,12 +416,7 @@ def main(folder):
     if method in ("ebgan", "began"):
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-        counters = {"real": 0, "z": 0}
-
-        def take(kind):
-            t = inputs[f"{kind}.{counters[kind]}"]
-            counters[kind] += 1
-            return t
+        take = feeder(inputs)
 
         state = {"k": 0.0}
         losses = [autoencoder_step(method, o, G, D, optG, optD, take, state) for _ in range(case["steps"])]
@@ -448,12 +445,7 @@ def main(folder):
     if lens is not None:
         # The lens trains with G's side's optimizer (Sajjadi et al. 2018 give L its own Adam; gantry's G settings).
         optL = torch.optim.Adam(lens.parameters_in_order(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-    counters = {"real": 0, "z": 0, "rng": 0}
-
-    def take(kind):
-        t = inputs[f"{kind}.{counters[kind]}"]
-        counters[kind] += 1
-        return t
+    take = feeder(inputs)
 
     losses = []
     for t in range(case["steps"]):
