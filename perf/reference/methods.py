@@ -366,6 +366,49 @@ def write_all(folder, nets, opts, losses):
     (folder / "losses.json").write_text(json.dumps(losses))
 
 
+def mlp_apply(params, x):
+    """The MLP with the given (weight, bias, weight, bias, …) list: D as a function of its weights."""
+    n = len(params) // 2
+    for j in range(n):
+        x = F.linear(x, params[2 * j], params[2 * j + 1])
+        if j < n - 1:
+            x = torch.relu(x)
+    return x
+
+
+def unrolled_step(o, p, G, D, optG, optD, take):
+    """Unrolled GAN (Metz et al. 2017, Eq. 7–11): one D update; then G's non-saturating loss against
+    D after K more Adam updates θ_{k+1} = θ_k − Adam(∇θ f(θ_k, G)) on the same batch, kept in the
+    graph (Eq. 9), so G's gradient flows through them. The unrolled Adam is PyTorch's Adam written
+    out, its moments starting from D's optimizer, with √(v̂ + 1e-16) as gantry's (a guard that keeps
+    the root's derivative finite where v̂ = 0)."""
+    x = take("real")
+    z0 = take("z")
+    loss = gan_d(D(x), D(G(z0).detach()))
+    optD.zero_grad()
+    loss.backward()
+    optD.step()
+    params = list(D.parameters())
+    theta = [q.detach().requires_grad_(True) for q in params]
+    m = [optD.state[q]["exp_avg"].detach() for q in params]
+    v = [optD.state[q]["exp_avg_sq"].detach() for q in params]
+    t = int(optD.state[params[0]]["step"])
+    b1, b2, lr, eps = p["beta1"], p["beta2"], p["lr"], 1e-8
+    fake = G(z0)
+    for _ in range(o.get("unrollSteps", 5)):
+        f = gan_d(mlp_apply(theta, x), mlp_apply(theta, fake))
+        grads = torch.autograd.grad(f, theta, create_graph=True)
+        t += 1
+        m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
+        v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(v, grads)]
+        theta = [q - lr * (mi / (1 - b1**t)) / ((vi / (1 - b2**t) + 1e-16).sqrt() + eps) for q, mi, vi in zip(theta, m, v)]
+    lg = gan_g_nonsaturating(mlp_apply(theta, fake))
+    optG.zero_grad()
+    lg.backward(inputs=list(G.parameters()))
+    optG.step()
+    return {"d": loss.item(), "g": lg.item()}
+
+
 def feeder(inputs):
     """take(kind): the next saved tensor of a kind (real.<i>, z.<i>, rng.<i>), in the order gantry drew them."""
     counters = {}
@@ -399,6 +442,11 @@ def main(folder):
 
         losses = [mdgan_step(o, nets, opts, take) for _ in range(case["steps"])]
         return write_all(folder, nets, opts, losses)
+    if method == "unrolled":
+        optD, optG = adam(list(D.parameters())), adam(list(G.parameters()))
+        take = feeder(inputs)
+        losses = [unrolled_step(o, p, G, D, optG, optD, take) for _ in range(case["steps"])]
+        return write(folder, G, D, optG, optD, losses)
     if method in ("reg-gan", "ali", "veegan"):
         E = MLP(init, "F" if method == "veegan" else "E")
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)

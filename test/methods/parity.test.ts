@@ -4,9 +4,9 @@
 // float64 on the MLP family; every parameter and optimizer state equal to 1e-8 relative, every
 // logged loss equal. A missing detach, an optimizer stepping the wrong network, a flipped sign or a
 // penalty on the wrong inputs would still train, and fail here.
-// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began, reg-gan, ali, veegan, mdgan and
-// the lens on gan, lsgan and wgan-gp on the MLP family; nsgan and wgan-gp on the small-d DCGAN with
-// BatchNorm. Unrolled GAN and IVGAN remain.
+// Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began, unrolled (3 Adam steps
+// differentiated through), reg-gan, ali, veegan, mdgan and the lens on gan, lsgan and wgan-gp on the
+// MLP family; nsgan and wgan-gp on the small-d DCGAN with BatchNorm. IVGAN remains.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,6 +150,7 @@ const CASES: Case[] = [
   { id: 'ali', options: {}, protocol: {} },
   { id: 'veegan', options: { reconstructionWeight: 1 }, protocol: {} },
   { id: 'mdgan', options: { lambda: 0.2 }, protocol: {} },
+  { id: 'unrolled', options: { unrollSteps: 3 }, protocol: {} },
   // The small-d DCGAN (¼G) with BatchNorm on 28×28 images: running statistics compared too.
   { id: 'nsgan', options: {}, protocol: {}, nets: 'small-d-quarter' },
   { id: 'wgan-gp', options: { nCritic: 2, lambda: 10 }, protocol: {}, nets: 'small-d-quarter' },
