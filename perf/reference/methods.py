@@ -79,6 +79,15 @@ class MLP(torch.nn.Module):
                 x = torch.relu(x)
         return x
 
+    def body(self, x):
+        """Every layer but the last (IVGAN's classifier shares it)."""
+        for lin in self.layers[:-1]:
+            x = torch.relu(lin(x))
+        return x
+
+    def head(self, h):
+        return self.layers[-1](h)
+
     def named(self, prefix):
         return {f"{prefix}.{i}.{k}": getattr(l, k) for i, l in zip(self.index, self.layers) for k in ("weight", "bias")}
 
@@ -409,6 +418,43 @@ def unrolled_step(o, p, G, D, optG, optD, take):
     return {"d": loss.item(), "g": lg.item()}
 
 
+def ivgan_step(o, G, D, C, E, optG, optD, take, latent):
+    """IVGAN (Liang et al., papers/004, with its code's choices as docs/PROTOCOLS.md pins them): E
+    codes x; sample j's block (j mod k) is replaced by prior noise, x_i = G(intervened code); a
+    classifier C on D's body predicts the block. D and C descend the GAN loss + γ·CE; G and E descend
+    −log D(G(z)) − γ·CE + η·|x − G(E(x))|₁."""
+    k = min(o.get("blocks", 4), latent)
+    sizes = [latent // k + (1 if i < latent % k else 0) for i in range(k)]
+    owner = [b for b, sz in enumerate(sizes) for _ in range(sz)]
+    x = take("real")
+    n = x.shape[0]
+    mask = torch.tensor([[1.0 if b == j % k else 0.0 for b in owner] for j in range(n)], dtype=torch.float64)
+    labels = torch.tensor([j % k for j in range(n)])
+    fake = G(take("z"))
+    code = E(x)
+    ivcode = code * (1 - mask) + take("z") * mask
+    xi = G(ivcode)
+    body = lambda v: D.body(v)
+    h = body(torch.cat([x, fake.detach(), xi.detach()], 0))
+    out = D.head(h[: 2 * n])
+    ce_d = F.cross_entropy(C(h[2 * n :]), labels)
+    gamma, eta = o.get("gamma", 0.5), o.get("eta", 0.25)
+    loss = gan_d(out[:n], out[n : 2 * n]) + gamma * ce_d
+    optD.zero_grad()
+    loss.backward(inputs=list(D.parameters()) + list(C.parameters()))
+    optD.step()
+    recon = G(code)
+    hg = body(torch.cat([fake, xi], 0))
+    adv = gan_g_nonsaturating(D.head(hg[:n]))
+    ce_g = F.cross_entropy(C(hg[n:]), labels)
+    l1 = (x - recon).abs().mean()
+    lg = adv - gamma * ce_g + eta * l1
+    optG.zero_grad()
+    lg.backward(inputs=list(G.parameters()) + list(E.parameters()))
+    optG.step()
+    return {"d": loss.item(), "g": lg.item(), "ce": ce_g.item(), "rec": l1.item()}
+
+
 def feeder(inputs):
     """take(kind): the next saved tensor of a kind (real.<i>, z.<i>, rng.<i>), in the order gantry drew them."""
     counters = {}
@@ -442,6 +488,20 @@ def main(folder):
 
         losses = [mdgan_step(o, nets, opts, take) for _ in range(case["steps"])]
         return write_all(folder, nets, opts, losses)
+    if method == "ivgan":
+        E = MLP(init, "E")
+        C = torch.nn.Linear(init["C.weight"].shape[1], init["C.weight"].shape[0]).double()
+        with torch.no_grad():
+            C.weight.copy_(init["C.weight"])
+            C.bias.copy_(init["C.bias"])
+        optD = adam(list(D.parameters()) + list(C.parameters()))
+        optG = adam(list(G.parameters()) + list(E.parameters()))
+        take = feeder(inputs)
+        losses = [ivgan_step(o, G, D, C, E, optG, optD, take, p["latentDim"]) for _ in range(case["steps"])]
+        C.named = lambda prefix: {f"{prefix}.weight": C.weight, f"{prefix}.bias": C.bias}
+        nets = {"G": G, "D": D, "C": C, "E": E}
+        out_opts = {"G": optG, "D": optD}
+        return write_all(folder, nets, out_opts, losses)
     if method == "unrolled":
         optD, optG = adam(list(D.parameters())), adam(list(G.parameters()))
         take = feeder(inputs)

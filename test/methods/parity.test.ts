@@ -6,7 +6,7 @@
 // penalty on the wrong inputs would still train, and fail here.
 // Covered so far: gan, nsgan, lsgan, wgan, wgan-gp, pacgan, ebgan, began, unrolled (3 Adam steps
 // differentiated through), reg-gan, ali, veegan, mdgan and the lens on gan, lsgan and wgan-gp on the
-// MLP family; nsgan and wgan-gp on the small-d DCGAN with BatchNorm. IVGAN remains.
+// MLP family; ivgan; nsgan and wgan-gp on the small-d DCGAN with BatchNorm.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,6 +151,7 @@ const CASES: Case[] = [
   { id: 'veegan', options: { reconstructionWeight: 1 }, protocol: {} },
   { id: 'mdgan', options: { lambda: 0.2 }, protocol: {} },
   { id: 'unrolled', options: { unrollSteps: 3 }, protocol: {} },
+  { id: 'ivgan', options: { blocks: 2, gamma: 0.5, eta: 0.25 }, protocol: {} },
   // The small-d DCGAN (¼G) with BatchNorm on 28×28 images: running statistics compared too.
   { id: 'nsgan', options: {}, protocol: {}, nets: 'small-d-quarter' },
   { id: 'wgan-gp', options: { nCritic: 2, lambda: 10 }, protocol: {}, nets: 'small-d-quarter' },
