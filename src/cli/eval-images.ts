@@ -57,7 +57,6 @@ export function addEvalImages(program: Command): void {
       const sigmas = String(o.noiseSigma).split(',').map(Number);
       if (sigmas.some((s) => !(s >= 0))) throw new Error(`invalid --noise-sigma: need numbers ≥ 0, got '${o.noiseSigma}'`);
       const metrics = o.metrics as ImageMetric[];
-      if (metrics.includes('kid') && o.kidSubsetSize > o.n) throw new Error(`invalid --kid-subset-size ${o.kidSubsetSize}: larger than --n ${o.n} (KID draws subsets of that many from each set, as torch-fidelity does); give --kid-subset-size ${o.n} or less, or more images`);
       if (!o.run) useDevice(o.device ?? 'cpu');
       const run = o.run ? loadRun(o.run, { device: o.device }) : null;
       const reference = (o.reference ?? run?.config.dataset.name) as ImageDatasetName | undefined;
