@@ -69,7 +69,10 @@ export function writeHtmlReport(out: string, root: string, runs: string[]): void
     if (existsSync(join(dir, 'view', 'data.json'))) data[`runs/${enc}/view/data.json`] = readJson(join(dir, 'view', 'data.json'));
     for (const step of index.grids) data[`runs/${enc}/${FILES_GRID(step)}`] = png(FILES_GRID(step));
     for (const step of index.lensed) data[`runs/${enc}/${FILES_LENSED(step)}`] = png(FILES_LENSED(step));
-    for (const ev of index.evals) {
+    // Mode galleries, thinned as the snapshots are (the last always kept): a benchmark's report of
+    // many image runs would otherwise carry one PNG per run per evaluation.
+    const evals = index.evals.filter((_, i, all) => all.length <= perRun || i === all.length - 1 || i % Math.ceil(all.length / perRun) === 0);
+    for (const ev of evals) {
       const g = `view/gallery-${pad7(ev.step)}.png`;
       if (existsSync(join(dir, g))) data[`runs/${enc}/${g}`] = png(g);
     }

@@ -274,6 +274,7 @@ const galleries = new Map();
 /** The gallery image of an evaluation (cached). */
 function galleryImage(step) {
   const url = imageUrl(`runs/${enc(state.current)}/view/gallery-${String(step).padStart(7, '0')}.png`);
+  if (!url) return Promise.reject(new Error('not in this report'));
   if (!galleries.has(url)) {
     const img = new Image();
     galleries.set(url, new Promise((ok, fail) => ((img.onload = () => ok(img)), (img.onerror = fail), (img.src = url))));
@@ -304,7 +305,14 @@ async function drawGallery(ev) {
         : `Step ${ev.step}: mode ${k} — none of the ${codes} fixed codes' samples${share(k) > 0 ? ` (${(100 * share(k)).toFixed(2)} % of the evaluation's samples)` : ', and none of the evaluation\'s: a dropped mode'}.`;
   cv.dataset.rows = String(rows.length);
   if (!rows.length) return;
-  const img = await galleryImage(ev.step);
+  let img;
+  try {
+    img = await galleryImage(ev.step);
+  } catch {
+    // report.html keeps the galleries of some evaluations only (the last always).
+    $('gallery-caption').textContent += ' (This evaluation\'s gallery is not in this report: move the slider to a kept one, the last for instance.)';
+    return;
+  }
   g.fillStyle = '#222';
   g.font = '12px system-ui, sans-serif';
   rows.forEach(([m, i], r) => {
