@@ -32,9 +32,10 @@ const program = new Command('perf:metrics')
   .option('--n <n>', 'feature vectors per set', positiveInt('--n'), 10000)
   .option('--reps <n>', 'timed repetitions per side (median reported), after one warm-up', positiveInt('--reps'), 3)
   .option('--threads <n>', 'threads for both sides', positiveInt('--threads'), 2)
-  .option('--features <list>', 'feature sets: mnist, stacked-mnist', 'mnist,stacked-mnist')
+  .option('--features <list>', 'feature sets: mnist, stacked-mnist (none: only the sanity figures)', 'mnist,stacked-mnist')
   .option('--python <path>', 'Python with numpy and scipy (Debian python3-scipy)', process.env.GANTRY_PYTHON ?? '/usr/bin/python3')
   .option('--no-sanity', 'skip the real-data sanity figures')
+  .option('--noisy-seeds <list>', "seeds of the noisy discriminator's digit-7-removed check (comma-separated)", '1')
   .parse();
 const o = program.opts();
 
@@ -56,7 +57,7 @@ const line = (x: Record<string, unknown>) => console.log(JSON.stringify(x));
 
 const dir = mkdtempSync(join(tmpdir(), 'gantry-perf-metrics-'));
 try {
-  for (const set of String(o.features).split(',') as ImageDatasetName[]) {
+  for (const set of (o.features === 'none' ? [] : String(o.features).split(',')) as ImageDatasetName[]) {
     manualSeed(0);
     const space = featureSpaceFor(set);
     const [real, fake] = scope(() => [
@@ -124,13 +125,17 @@ if (o.sanity) {
   const all = keep(cat(m.byClass, 0));
   const no7 = keep(cat(m.byClass.filter((_, d) => d !== 7), 0));
   const sevens = testSet.byClass[7].shape[0] / testSet.n;
-  for (const [name, generated] of [['real vs real', draw(all)], ['training data with digit 7 removed', draw(no7)]] as const) {
+  const seeds = String(o.noisySeeds).split(',').map(Number);
+  const cases: [string, (k: number) => Tensor, number][] = [['real vs real', draw(all), seeds[0]], ...seeds.map((s): [string, (k: number) => Tensor, number] => ['training data with digit 7 removed', draw(no7), s])];
+  for (const [name, generated, seed] of cases) {
     const t0 = performance.now();
+    manualSeed(seed);
     const r = noisyDiscriminator(family, draw(all), generated, testImages);
     const covered = r.missing_mass['0.9'] / sevens;
     const top7 = r.top.filter((i) => testSet.labels.select(0, i).item() === 7).length;
     line({
       check: `noisy discriminator, ${name}`,
+      seed,
       sigma: r.sigma,
       steps: r.steps,
       n_test: r.n_test,
