@@ -5,7 +5,8 @@ usage: metrics.py REAL.npy FAKE.npy REPS
 FID as pytorch-fid computes it (np.cov, scipy.linalg.sqrtm of the product, real part), and
 precision/recall (k = 3) and density/coverage (k = 5) as the authors' `prdc` package computes them
 (k-th neighbour by np.partition with the point itself at index 0), with scipy's cdist for the
-distances and "in the ball" as distance <= radius, the papers' definition (and gantry's).
+distances. "In the ball" as each pair's reference code has it, and gantry by default: precision/recall
+distance <= radius (Kynkäänniemi et al.'s code), density/coverage distance < radius (prdc 0.2).
 Prints one JSON object: each metric's value and its median time over REPS runs, in ms.
 """
 import json
@@ -48,8 +49,8 @@ def density_coverage(real, fake, k=5):
     real_r = knn_radii(real, k)
     d = cdist(real, fake)
     return {
-        "density": float((1.0 / k) * (d <= real_r[:, None]).sum(axis=0).mean()),
-        "coverage": float((d.min(axis=1) <= real_r).mean()),
+        "density": float((1.0 / k) * (d < real_r[:, None]).sum(axis=0).mean()),
+        "coverage": float((d.min(axis=1) < real_r).mean()),
     }
 
 
