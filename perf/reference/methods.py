@@ -133,7 +133,8 @@ class Lens(torch.nn.Module):
             out += [a.weight, a.bias, b.weight, b.bias]
         return out + [self.last.weight, self.last.bias]
 
-    def named(self):
+    def named(self, prefix="L"):
+        # The names already carry the prefix they were read with.
         return {f"{k}.{n}": getattr(l, n) for k, l in self.names.items() for n in ("weight", "bias")}
 
 
@@ -605,24 +606,14 @@ def main(folder):
 
 
 def write(folder, G, D, optG, optD, losses, lens=None, extra=None):
-    out = {**G.named("G"), **D.named("D")}
+    """write_all for the G/D methods, with the lens (L and its optimizer) or an encoder (E or F) where there is one."""
+    nets, opts = {"G": G, "D": D}, {"G": optG, "D": optD}
     if extra is not None:
-        extra, name = extra
-        out.update(extra.named(name))
+        module, name = extra
+        nets[name] = module
     if lens is not None:
-        L, optL = lens
-        out.update(L.named())
-        for i, q in enumerate(L.parameters_in_order()):
-            for k, v in optL.state[q].items():
-                if torch.is_tensor(v) and v.dim() > 0:
-                    out[f"opt.L.{k}.{i}"] = v
-    for net, opt, params in (("G", optG, list(G.parameters()) + (list(extra.parameters()) if extra is not None else [])), ("D", optD, list(D.parameters()))):
-        for i, q in enumerate(params):
-            for k, v in opt.state[q].items():
-                if torch.is_tensor(v) and v.dim() > 0:
-                    out[f"opt.{net}.{k}.{i}"] = v
-    save_safetensors(folder / "out.safetensors", out)
-    (folder / "losses.json").write_text(json.dumps(losses))
+        nets["L"], opts["L"] = lens
+    write_all(folder, nets, opts, losses)
 
 
 if __name__ == "__main__":

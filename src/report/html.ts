@@ -7,11 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { engineInfo, packageRoot, readJsonLines, writeFileAtomic } from '../torch/index.js';
-import { viewIndex } from './view-index.js';
-
-const pad7 = (step: number) => String(step).padStart(7, '0');
-const FILES_GRID = (step: number) => `samples-step${pad7(step)}.png`;
-const FILES_LENSED = (step: number) => `lensed-step${pad7(step)}.png`;
+import { STEP_FILES, viewIndex } from './view-index.js';
 
 /** Snapshots inlined in a report at most, over all its runs (evenly spaced, each run's last always). */
 const SNAPSHOT_BUDGET = 300;
@@ -67,13 +63,13 @@ export function writeHtmlReport(out: string, root: string, runs: string[]): void
     const png = (file: string) => `data:image/png;base64,${readFileSync(join(dir, file)).toString('base64')}`;
     for (const f of index.files) data[`runs/${enc}/view/${f}`] = readJson(join(dir, 'view', f));
     if (existsSync(join(dir, 'view', 'data.json'))) data[`runs/${enc}/view/data.json`] = readJson(join(dir, 'view', 'data.json'));
-    for (const step of index.grids) data[`runs/${enc}/${FILES_GRID(step)}`] = png(FILES_GRID(step));
-    for (const step of index.lensed) data[`runs/${enc}/${FILES_LENSED(step)}`] = png(FILES_LENSED(step));
+    for (const step of index.grids) data[`runs/${enc}/${STEP_FILES.grid(step)}`] = png(STEP_FILES.grid(step));
+    for (const step of index.lensed) data[`runs/${enc}/${STEP_FILES.view('lensed', step)}`] = png(STEP_FILES.view('lensed', step));
     // Mode galleries, thinned as the snapshots are (the last always kept): a benchmark's report of
     // many image runs would otherwise carry one PNG per run per evaluation.
     const evals = index.evals.filter((_, i, all) => all.length <= perRun || i === all.length - 1 || i % Math.ceil(all.length / perRun) === 0);
     for (const ev of evals) {
-      const g = `view/gallery-${pad7(ev.step)}.png`;
+      const g = `view/${STEP_FILES.gallery(ev.step)}`;
       if (existsSync(join(dir, g))) data[`runs/${enc}/${g}`] = png(g);
     }
     if (index.histogram) data[`runs/${enc}/modes-histogram.png`] = png('modes-histogram.png');

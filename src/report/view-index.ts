@@ -5,6 +5,19 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Step-numbered files of a run folder (seven digits, so they sort by name), written by src/train and read here. */
+const pad7 = (step: number) => String(step).padStart(7, '0');
+export const STEP_FILES = {
+  /** Images: the fixed-z sample grid of an evaluation. */
+  grid: (step: number) => `samples-step${pad7(step)}.png`,
+  /** Real images and a method's view of them (the lens: `lensed`). */
+  view: (name: string, step: number) => `${name}-step${pad7(step)}.png`,
+  /** In view/: a live-view snapshot, an image run's evaluation view and its mode gallery. */
+  snapshot: (step: number) => `step-${pad7(step)}.json`,
+  evalView: (step: number) => `eval-${pad7(step)}.json`,
+  gallery: (step: number) => `gallery-${pad7(step)}.png`,
+};
+
 /** view/eval-NNNNNNN.json: an image run's evaluation, for the coverage strip and the mode gallery. */
 export interface ImageEvalView {
   step: number;

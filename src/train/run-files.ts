@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Report } from '../metrics/report.js';
 import { writeFileAtomic, type Tensor } from '../torch/index.js';
 import type { RunConfigInput } from './config.js';
+import { STEP_FILES } from '../report/view-index.js';
 
 export const FILES = {
   config: 'config.json',
@@ -21,10 +22,10 @@ export const FILES = {
   critic: 'critic.png',
   /** Images: evaluation samples as .npy (float32 NCHW in [−1, 1]), a grid per evaluation from fixed z, the mode histogram. */
   samplesNpy: 'samples.npy',
-  grid: (step: number) => `samples-step${String(step).padStart(7, '0')}.png`,
+  grid: STEP_FILES.grid,
   histogram: 'modes-histogram.png',
   /** Real images (top half) and the same images through a method's view, e.g. the lens (bottom half). */
-  view: (name: string, step: number) => `${name}-step${String(step).padStart(7, '0')}.png`,
+  view: STEP_FILES.view,
   lensCurves: 'lens.png',
   /** The run as one self-contained page (src/report/html.ts). */
   report: 'report.html',

@@ -16,16 +16,15 @@ import { readDigits, type DigitModeReport } from '../metrics/digits.js';
 import { assignModes } from '../metrics/modes.js';
 import { imageGrid } from '../report/images.js';
 import { writePng } from '../report/raster.js';
-import type { ImageEvalView } from '../report/view-index.js';
+import { STEP_FILES, type ImageEvalView } from '../report/view-index.js';
 import { cat, eigh, gaussian, grad, keep, linspace, mulberry32, noGrad, ones, scope, stack, tensor, withSeed, writeFileAtomic, type Tensor } from '../torch/index.js';
 import type { Run } from './config.js';
 
 export const VIEW_DIR = 'view';
-const pad7 = (step: number) => String(step).padStart(7, '0');
-export const viewFile = (step: number) => `step-${pad7(step)}.json`;
+export const viewFile = STEP_FILES.snapshot;
 /** Images: view/eval-NNNNNNN.json (report/view-index.ts's ImageEvalView) and its gallery view/gallery-NNNNNNN.png. */
-export const evalViewFile = (step: number) => `eval-${pad7(step)}.json`;
-export const galleryFile = (step: number) => `gallery-${pad7(step)}.png`;
+export const evalViewFile = STEP_FILES.evalView;
+export const galleryFile = STEP_FILES.gallery;
 
 /** view/data.json: what does not change during a run. */
 export interface ViewData {
