@@ -30,7 +30,7 @@ const w = WORKLOADS[name]();
 for (let i = 0; i < Math.max(3, steps / 10); i++) w.step();
 sync();
 const info = engineInfo();
-console.log(JSON.stringify({ ready: true, libtorch: info.libtorch, blas: info.blas, threads: getNumThreads(), device }));
+console.log(JSON.stringify({ ready: true, libtorch: info.libtorch, blas: info.blas, threads: getNumThreads(), device, flops: w.flops ?? null }));
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === 'rep') {
     const t0 = performance.now();

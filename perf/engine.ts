@@ -4,7 +4,7 @@
 // median (and quartiles) of the ratios of repetitions that ran back to back.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
-import { cpus } from 'node:os';
+import { cpuKind } from '../src/torch/cpu.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -59,19 +59,21 @@ async function measure(workload: WorkloadName, reps: number, threads: number, py
   const torch_ms = median(tms);
   // Each pair ran back to back, so its ratio is the least disturbed by the machine's drift.
   const paired = gms.map((ms, i) => ms / tms[i]);
-  // GFLOP/s of each side: PyTorch's profiler's count of one step's work over its time. The profiler
-  // counts matrix products, forward convolutions and some elementwise ops, not transposed or backward
-  // convolutions: a lower bound (W3 and W4 far below their true work), the same for both sides.
-  const flops = Number(ti.flops) || 0;
+  // GFLOP/s of each side. For W3 and W4 gantry counts the networks' work from their shapes (every
+  // linear and (transposed) convolution layer, forward and backward: perf/workloads.ts); for the
+  // MLPs PyTorch's profiler's count is complete (matrix products, forward and backward).
+  const counted = Number(gi.flops) || 0;
+  const flops = counted || Number(ti.flops) || 0;
   return {
     workload,
-    cpu: cpus()[0]?.model ?? 'unknown',
+    cpu: cpuKind().label,
     gantry_ms: +gantry_ms.toFixed(3),
     torch_ms: +torch_ms.toFixed(3),
     ratio: +(gantry_ms / torch_ms).toFixed(3),
-    profiler_step_gflop: +(flops / 1e9).toFixed(3),
-    gantry_profiler_gflops: flops ? +(flops / 1e6 / gantry_ms).toFixed(1) : null,
-    torch_profiler_gflops: flops ? +(flops / 1e6 / torch_ms).toFixed(1) : null,
+    step_gflop: +(flops / 1e9).toFixed(3),
+    flops_from: counted ? 'layer shapes, forward + backward' : "PyTorch's profiler",
+    gantry_gflops: flops ? +(flops / 1e6 / gantry_ms).toFixed(1) : null,
+    torch_gflops: flops ? +(flops / 1e6 / torch_ms).toFixed(1) : null,
     ratio_paired: +median(paired).toFixed(3),
     ratio_paired_iqr: [+quantile(paired, 0.25).toFixed(3), +quantile(paired, 0.75).toFixed(3)],
     gantry_rss_mb: +Number(gq.peak_rss_mb).toFixed(1),

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
+import { cpuKind } from '../src/torch/cpu.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -23,7 +24,7 @@ const o = new Command('perf:sweep')
   .opts<{ steps: number; redis: string }>();
 const work = mkdtempSync(join(tmpdir(), 'gantry-perf-sweep-'));
 const env = { ...process.env, GANTRY_THREADS: '2' };
-const cpu = cpus()[0]?.model ?? 'unknown';
+const cpu = cpuKind().label;
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify({ ...line, cpu, cores: cpus().length }));
 
 const file = join(work, 'sweep.yaml');

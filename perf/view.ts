@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { cpuKind } from '../src/torch/cpu.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -33,7 +34,7 @@ const program = new Command('perf:view')
 const o = program.opts<{ figures: string; steps: number; rounds: number; chromium: string }>();
 const figures = new Set(o.figures.split(','));
 const work = mkdtempSync(join(tmpdir(), 'gantry-perf-view-'));
-const cpu = cpus()[0]?.model ?? 'unknown';
+const cpu = cpuKind().label;
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify({ ...line, cpu, cores: cpus().length }));
 
 const launch = () => browserType.launch({ executablePath: o.chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });

@@ -8,6 +8,50 @@ import { F, Tensor, grad, noGrad, ones, rand, randint, randn, scope, tensor, zer
 
 export interface Workload {
   step(): void;
+  /**
+   * One step's multiply-adds × 2 in the layers with weights (linear, convolution, transposed
+   * convolution), forward and backward, counted from the networks' shapes (W3, W4): the work the
+   * profiler's count leaves out (it counts neither transposed nor backward convolutions).
+   */
+  flops?: number;
+}
+
+/** Forward FLOPs (2 × multiply-adds) of each weighted layer of a Sequential, for one sample of `shape`. */
+export function layerFlops(net: Module, shape: number[]): number[] {
+  if (!(net instanceof Sequential)) throw new Error('layerFlops counts the layers of a Sequential');
+  const training = net.training;
+  net.eval(); // BatchNorm on its running statistics, which stay as they are
+  const flops = noGrad(() =>
+    scope(() => {
+      let x = zeros([1, ...shape]);
+      const out: number[] = [];
+      for (const l of net.layers) {
+        const y = l.forward(x);
+        const w = (l as { weight?: Tensor }).weight;
+        if (l instanceof Linear) out.push(2 * l.inFeatures * l.outFeatures);
+        // A convolution: every output value takes in·k·k multiply-adds; a transposed one: every input value gives out·k·k.
+        else if (l instanceof Conv2d && w) out.push(2 * y.numel() * w.shape[1] * w.shape[2] * w.shape[3]);
+        else if (l instanceof ConvTranspose2d && w) out.push(2 * x.numel() * w.shape[1] * w.shape[2] * w.shape[3]);
+        x = y;
+      }
+      return out;
+    }),
+  );
+  net.train(training);
+  return flops;
+}
+
+/**
+ * The FLOPs of imageGanStep's step: G forward twice; D forward three times (real, fake, G's batch);
+ * each backward costs twice its forward (input gradient and weight gradient) except the input
+ * gradient of a first layer whose input needs none (x and the detached fakes in D's update, z in G's).
+ * D's weight gradients in G's update are computed too, as autograd does for parameters that require them.
+ */
+function imageStepFlops(G: Module, D: Module, shape: number[], latent: number): number {
+  const g = layerFlops(G, [latent]);
+  const d = layerFlops(D, shape.slice(1));
+  const [fG, fD] = [g.reduce((a, b) => a + b, 0), d.reduce((a, b) => a + b, 0)];
+  return shape[0] * (4 * fG + 9 * fD - 2 * d[0] - g[0]);
 }
 
 /** The 8-Gaussian ring: radius 2, σ 0.02 (docs/PROTOCOLS.md). */
@@ -94,6 +138,7 @@ function imageGanStep(G: Module, D: Module, optG: Adam, optD: Adam, shape: numbe
   const real1 = ones([batch, 1]);
   const fake0 = zeros([batch, 1]);
   return {
+    flops: imageStepFlops(G, D, shape, latent),
     step: () =>
       scope(() => {
         const x = rand(shape).mul(2).sub(1);

@@ -6,12 +6,13 @@ import { engineInfo } from '../torch/index.js';
 export function addInfoCommands(program: Command): void {
   program
     .command('doctor')
-    .description('what the engine runs on: libtorch version, BLAS, threads, devices')
+    .description('what the engine runs on: libtorch version, CPU, BLAS, threads, devices')
     .option('--json', 'machine-readable output')
     .action((o) => {
       const info = engineInfo();
       if (o.json) return console.log(JSON.stringify(info));
       console.log(`libtorch ${info.libtorch}`);
+      console.log(`CPU      ${info.cpu}`);
       console.log(`BLAS     ${info.blas}${info.blasLibraries.length ? ` (${info.blasLibraries.join(', ')})` : ''}`);
       console.log(`threads  ${info.threads} (set GANTRY_THREADS to change)`);
       console.log(`memory   ${info.cpuCacheMb ? `caching CPU allocator, keeps up to ${info.cpuCacheMb} MiB (GANTRY_CPU_CACHE_MB)` : "libtorch's CPU allocator (GANTRY_CPU_CACHE_MB=0)"}`);

@@ -25,7 +25,7 @@ const readJson = (path: string): unknown => {
     return null;
   }
 };
-/** What the report was made on: gantry's version and commit, libtorch, BLAS, threads. */
+/** What the report was made on: gantry's version and commit, libtorch, CPU, BLAS, threads. */
 function environment(): Record<string, unknown> {
   const root = packageRoot();
   let commit = 'unknown';
@@ -35,7 +35,7 @@ function environment(): Record<string, unknown> {
     // not a git checkout (an installed package)
   }
   const info = engineInfo();
-  return { gantry: (readJson(join(root, 'package.json')) as { version: string }).version, commit, libtorch: info.libtorch, blas: info.blas, threads: info.threads, node: process.version, written: new Date().toISOString() };
+  return { gantry: (readJson(join(root, 'package.json')) as { version: string }).version, commit, libtorch: info.libtorch, cpu: info.cpu, blas: info.blas, threads: info.threads, node: process.version, written: new Date().toISOString() };
 }
 
 /**

@@ -3,6 +3,7 @@ export * from './tensor.js';
 export * from './creation.js';
 export * from './autograd.js';
 export * from './runtime.js';
+export * from './cpu.js';
 export * as F from './functional.js';
 export * as safetensors from './safetensors.js';
 export * from './random.js';

@@ -1,6 +1,7 @@
 // Seeds, threads, devices and what the engine runs on (for `gantry doctor`).
 import { readFileSync } from 'node:fs';
 import { N } from './native.js';
+import { cpuKind } from './cpu.js';
 export { packageRoot } from './native.js';
 import { getDefaultDevice, setDefaultDevice } from './creation.js';
 import { wrap, type Device, type Tensor } from './tensor.js';
@@ -132,6 +133,8 @@ export interface EngineInfo {
   cudaDevices: number;
   /** Most MiB of released CPU blocks the caching allocator keeps; 0 when it is off. */
   cpuCacheMb: number;
+  /** The CPU, as a reading should name it (model, family/model numbers, vector instructions, cores). */
+  cpu: string;
 }
 
 export function engineInfo(): EngineInfo {
@@ -144,5 +147,6 @@ export function engineInfo(): EngineInfo {
     cuda: cuda.isAvailable(),
     cudaDevices: cuda.deviceCount(),
     cpuCacheMb: cpuAllocatorStats().capBytes / 2 ** 20,
+    cpu: cpuKind().label,
   };
 }
