@@ -3,7 +3,7 @@ parity test (test/methods/parity.test.ts): the same initial weights, real batche
 gantry's run (safetensors files both ways), the same number of updates, in float64; writes the
 parameters, the optimizer states and the losses after them.
 
-    python3 perf/reference/methods.py <folder>
+    python3 perf/reference/methods.py <folder> [<folder> ...]
 
 <folder>/case.json names the method, its options and protocol; init.safetensors holds the networks'
 weights (G.<name>, D.<name>), inputs.safetensors the real batches (real.<i>), the noise (z.<i>) and,
@@ -56,142 +56,104 @@ def save_safetensors(path, tensors):
     Path(path).write_bytes(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-class MLP(torch.nn.Module):
-    """Linear layers with ReLU between them, named as gantry's Sequential names them (<i>.weight, <i>.bias)."""
+class Net:
+    """A gantry network as the test describes it (case.json "nets": each module's type, settings and
+    children by name), with its weights and BatchNorm running statistics from the safetensors file.
+    Names are gantry's state-dict names (G.0.weight, D.features.3.running_mean, L.inner.2.inner.0.bias),
+    parameters in gantry's order (a module's own, then its children's). Covers both families: the MLPs
+    (Linear and ReLU), the DCGANs (convolutions, transposed convolutions, BatchNorm), the joint (x, z)
+    discriminators and the lens's residual blocks."""
 
-    def __init__(self, weights, prefix):
-        super().__init__()
-        idx = sorted({int(k.split(".")[1]) for k in weights if k.startswith(prefix + ".")})
-        self.layers = torch.nn.ModuleList()
-        for i in idx:
-            w = weights[f"{prefix}.{i}.weight"]
-            lin = torch.nn.Linear(w.shape[1], w.shape[0]).double()
-            with torch.no_grad():
-                lin.weight.copy_(w)
-                lin.bias.copy_(weights[f"{prefix}.{i}.bias"])
-            self.layers.append(lin)
-        self.index = idx
+    def __init__(self, spec, weights, prefix):
+        self.spec, self.prefix = spec, prefix
+        self.tensors, self.params, self.names = {}, [], []
+        # BatchNorm's statistics stream: G keeps a second one for codes from an encoder (Reg-GAN's
+        # appendix B; MDGAN and IVGAN too), running_mean_1 beside running_mean_0.
+        self.stream, self.streams = 0, 1
+        self._collect(spec, prefix, weights)
 
-    def forward(self, x):
-        for j, lin in enumerate(self.layers):
-            x = lin(x)
-            if j < len(self.layers) - 1:
-                x = torch.relu(x)
-        return x
+    def _collect(self, s, p, weights):
+        for k in ("weight", "bias"):
+            if f"{p}.{k}" in weights:
+                t = torch.nn.Parameter(weights[f"{p}.{k}"].clone())
+                self.params.append(t)
+                self.names.append(f"{p}.{k}")
+                self.tensors[f"{p}.{k}"] = t
+        if s["type"].startswith("BatchNorm"):
+            self.streams = s["streams"]
+            for k in ("running_mean", "running_var"):
+                for suffix in [""] if s["streams"] == 1 else [f"_{j}" for j in range(s["streams"])]:
+                    self.tensors[f"{p}.{k}{suffix}"] = weights[f"{p}.{k}{suffix}"].clone()
+        for name, c in s.get("children", {}).items():
+            self._collect(c, f"{p}.{name}", weights)
 
-    def body(self, x):
-        """Every layer but the last (IVGAN's classifier shares it)."""
-        for lin in self.layers[:-1]:
-            x = torch.relu(lin(x))
-        return x
-
-    def head(self, h):
-        return self.layers[-1](h)
-
-    def named(self, prefix):
-        return {f"{prefix}.{i}.{k}": getattr(l, k) for i, l in zip(self.index, self.layers) for k in ("weight", "bias")}
-
-
-class Lens(torch.nn.Module):
-    """Sajjadi et al. 2018's lens for points, L(x) = x + R(x): R = linear, leaky ReLU 0.2, residual
-    blocks [linear, leaky ReLU, linear], linear (names as gantry's: L.inner.<i>…)."""
-
-    def __init__(self, weights, prefix="L"):
-        super().__init__()
-        lin = lambda key: self._linear(weights, key)
-        self.first = lin(f"{prefix}.inner.0")
-        self.blocks = torch.nn.ModuleList()
-        i = 2
-        while f"{prefix}.inner.{i}.inner.0.weight" in weights:
-            self.blocks.append(torch.nn.ModuleList([lin(f"{prefix}.inner.{i}.inner.0"), lin(f"{prefix}.inner.{i}.inner.2")]))
-            i += 1
-        self.last = lin(f"{prefix}.inner.{i}")
-        self.names = {f"{prefix}.inner.0": self.first, f"{prefix}.inner.{i}": self.last}
-        for j, (a, b) in enumerate(self.blocks):
-            self.names[f"{prefix}.inner.{2 + j}.inner.0"] = a
-            self.names[f"{prefix}.inner.{2 + j}.inner.2"] = b
-
-    @staticmethod
-    def _linear(weights, key):
-        w = weights[f"{key}.weight"]
-        l = torch.nn.Linear(w.shape[1], w.shape[0]).double()
-        with torch.no_grad():
-            l.weight.copy_(w)
-            l.bias.copy_(weights[f"{key}.bias"])
-        return l
-
-    def forward(self, x):
-        h = F.leaky_relu(self.first(x), 0.2)
-        for a, b in self.blocks:
-            h = h + b(F.leaky_relu(a(h), 0.2))
-        return x + self.last(h)
-
-    def parameters_in_order(self):
-        # gantry's registration order: first, the blocks, last.
-        out = [self.first.weight, self.first.bias]
-        for a, b in self.blocks:
-            out += [a.weight, a.bias, b.weight, b.bias]
-        return out + [self.last.weight, self.last.bias]
-
-    def named(self, prefix="L"):
-        # The names already carry the prefix they were read with.
-        return {f"{k}.{n}": getattr(l, n) for k, l in self.names.items() for n in ("weight", "bias")}
-
-
-class Layers(torch.nn.Module):
-    """A Sequential as gantry describes it (case.json "nets": type and settings of every layer), with
-    its weights and BatchNorm running statistics from the safetensors file: the DCGAN family."""
-
-    def __init__(self, weights, prefix, layers):
-        super().__init__()
-        self.spec = layers
-        self.params = []
-        self.tensors = {}
-        for i, l in enumerate(layers):
-            for k in ("weight", "bias"):
-                key = f"{prefix}.{i}.{k}"
-                if key in weights:
-                    t = torch.nn.Parameter(weights[key].clone())
-                    self.params.append(t)
-                    self.tensors[key] = t
-            if l["type"] == "BatchNorm2d":
-                for k in ("running_mean", "running_var"):
-                    self.tensors[f"{prefix}.{i}.{k}"] = weights[f"{prefix}.{i}.{k}"].clone()
-        self.prefix = prefix
-
-    def parameters(self, recurse=True):
-        return iter(self.params)
-
-    def forward(self, x):
-        P = self.prefix
-        for i, l in enumerate(self.spec):
-            w = self.tensors.get(f"{P}.{i}.weight")
-            b = self.tensors.get(f"{P}.{i}.bias")
-            t = l["type"]
-            if t == "Linear":
-                x = F.linear(x, w, b)
-            elif t == "Conv2d":
-                x = F.conv2d(x, w, b, stride=l["stride"], padding=l["padding"])
-            elif t == "ConvTranspose2d":
-                x = F.conv_transpose2d(x, w, b, stride=l["stride"], padding=l["padding"], output_padding=tuple(l["outputPadding"]))
-            elif t == "BatchNorm2d":
-                x = F.batch_norm(x, self.tensors[f"{P}.{i}.running_mean"], self.tensors[f"{P}.{i}.running_var"], w, b, training=True, momentum=l["momentum"], eps=l["eps"])
-            elif t.startswith("ReLU"):
-                x = torch.relu(x)
-            elif t.startswith("LeakyReLU"):
-                x = F.leaky_relu(x, l["slope"])
-            elif t == "Tanh":
-                x = torch.tanh(x)
-            elif t == "Flatten":
-                x = x.flatten(1)
-            elif t == "Unflatten":
-                x = x.view(-1, *l["shape"])
-            else:
-                raise ValueError(f"layer type {t}")
-        return x
+    def parameters(self):
+        return list(self.params)
 
     def named(self, prefix):
         return dict(self.tensors)
+
+    def __call__(self, x, params=None):
+        """The forward pass; `params` (name → tensor) stands in for parameters (the unrolled D)."""
+        return self._run(self.spec, self.prefix, x, params or {})
+
+    def decode(self, code):
+        """G on codes that came from an encoder: through BatchNorm's second stream where G keeps two."""
+        self.stream = 1 if self.streams > 1 else 0
+        try:
+            return self(code)
+        finally:
+            self.stream = 0
+
+    def body(self, x):
+        """Every layer of a Sequential but the last (IVGAN's classifier shares it)."""
+        kids = list(self.spec["children"].items())
+        for name, c in kids[:-1]:
+            x = self._run(c, f"{self.prefix}.{name}", x, {})
+        return x
+
+    def head(self, h):
+        name, c = list(self.spec["children"].items())[-1]
+        return self._run(c, f"{self.prefix}.{name}", h, {})
+
+    def score(self, x, z):
+        """A joint discriminator on (x, z) pairs, concatenated in its order (VEEGAN's is (z, x))."""
+        s, P = self.spec, self.prefix
+        if s["type"] == "JointConv":
+            f = self._run(s["children"]["features"], f"{P}.features", x, {})
+            return self._run(s["children"]["head"], f"{P}.head", torch.cat([z, f] if s["zFirst"] else [f, z], 1), {})
+        return self(torch.cat([z, x] if s["zFirst"] else [x, z], 1))
+
+    def _run(self, s, p, x, over):
+        get = lambda k: over.get(f"{p}.{k}", self.tensors.get(f"{p}.{k}"))
+        t = s["type"]
+        if t in ("Sequential", "JointMLP"):
+            for name, c in s["children"].items():
+                x = self._run(c, f"{p}.{name}", x, over)
+            return x
+        if t == "Residual":
+            return x + self._run(s["children"]["inner"], f"{p}.inner", x, over)
+        if t == "Linear":
+            return F.linear(x, get("weight"), get("bias"))
+        if t == "Conv2d":
+            return F.conv2d(x, get("weight"), get("bias"), stride=s["stride"], padding=s["padding"])
+        if t == "ConvTranspose2d":
+            return F.conv_transpose2d(x, get("weight"), get("bias"), stride=s["stride"], padding=s["padding"], output_padding=tuple(s["outputPadding"]))
+        if t.startswith("BatchNorm"):
+            suffix = "" if s["streams"] == 1 else f"_{self.stream}"
+            mean, var = self.tensors[f"{p}.running_mean{suffix}"], self.tensors[f"{p}.running_var{suffix}"]
+            return F.batch_norm(x, mean, var, get("weight"), get("bias"), training=True, momentum=s["momentum"], eps=s["eps"])
+        if t == "ReLU":
+            return torch.relu(x)
+        if t == "LeakyReLU":
+            return F.leaky_relu(x, s["slope"])
+        if t == "Tanh":
+            return torch.tanh(x)
+        if t == "Flatten":
+            return x.flatten(1)
+        if t == "Unflatten":
+            return x.view(-1, *s["shape"])
+        raise ValueError(f"layer type {t}")
 
 
 # The objectives, from the papers (D outputs a logit for GAN, a real number otherwise).
@@ -281,7 +243,7 @@ def reg_gan_step(o, G, D, E, optG, optD, take):
     loss.backward()
     optD.step()
     adv = gan_g_nonsaturating(D(fake))
-    rec = G(E(x))
+    rec = G.decode(E(x))
     metric = ((x - rec) ** 2).mean()
     mode = gan_g_nonsaturating(D(rec))
     lg = adv + o.get("lambda1", 0.2) * metric + o.get("lambda2", 0.4) * mode
@@ -292,18 +254,16 @@ def reg_gan_step(o, G, D, E, optG, optD, take):
 
 
 def ali_step(G, D, E, optG, optD, take):
-    """ALI / BiGAN (Dumoulin et al. 2017, Donahue et al. 2017): D tells (x, E(x)) from (G(z), z) on the
-    concatenated pair; G and E play the same game with the labels flipped (non-saturating)."""
+    """ALI / BiGAN (Dumoulin et al. 2017, Donahue et al. 2017): D tells (x, E(x)) from (G(z), z); G and E play the same game with the labels flipped (non-saturating)."""
     x = take("real")
     z = take("z")
     ex = E(x)
     xg = G(z)
-    joint = lambda a, b: D(torch.cat([a, b], 1))
-    loss = gan_d(joint(x, ex.detach()), joint(xg.detach(), z))
+    loss = gan_d(D.score(x, ex.detach()), D.score(xg.detach(), z))
     optD.zero_grad()
     loss.backward()
     optD.step()
-    lg = gan_d(joint(xg, z), joint(x, ex))
+    lg = gan_d(D.score(xg, z), D.score(x, ex))
     optG.zero_grad()
     lg.backward(inputs=list(G.parameters()) + list(E.parameters()))
     optG.step()
@@ -316,12 +276,11 @@ def veegan_step(o, G, D, F_, optG, optD, take):
     x = take("real")
     z = take("z")
     xg = G(z)
-    joint = lambda zz, xx: D(torch.cat([zz, xx], 1))
-    loss = gan_d(joint(z, xg.detach()), joint(F_(x).detach(), x))
+    loss = gan_d(D.score(xg.detach(), z), D.score(x, F_(x).detach()))
     optD.zero_grad()
     loss.backward()
     optD.step()
-    kl = joint(z, xg).mean() - joint(F_(x), x).mean()
+    kl = D.score(xg, z).mean() - D.score(x, F_(x)).mean()
     rec = ((z - F_(xg)) ** 2).sum(1).mean()
     lg = kl + o.get("reconstructionWeight", 1) * rec
     optG.zero_grad()
@@ -336,7 +295,7 @@ def mdgan_step(o, nets, opts, take):
     real against G(z); G descends −log D2(G(z)))."""
     G, D1, D2, E = nets["G"], nets["D1"], nets["D2"], nets["E"]
     x = take("real")
-    rec = G(E(x))
+    rec = G.decode(E(x))
     d1 = gan_d(D1(x), D1(rec.detach()))
     opts["D1"].zero_grad()
     d1.backward()
@@ -348,7 +307,7 @@ def mdgan_step(o, nets, opts, take):
     manifold.backward(inputs=list(G.parameters()) + list(E.parameters()))
     opts["G"].step()
     opts["E"].step()
-    rec = G(E(x)).detach()
+    rec = G.decode(E(x)).detach()
     fake = G(take("z"))
     d2 = gan_d(D2(rec), D2(fake.detach()))
     opts["D2"].zero_grad()
@@ -376,16 +335,6 @@ def write_all(folder, nets, opts, losses):
     (folder / "losses.json").write_text(json.dumps(losses))
 
 
-def mlp_apply(params, x):
-    """The MLP with the given (weight, bias, weight, bias, …) list: D as a function of its weights."""
-    n = len(params) // 2
-    for j in range(n):
-        x = F.linear(x, params[2 * j], params[2 * j + 1])
-        if j < n - 1:
-            x = torch.relu(x)
-    return x
-
-
 def unrolled_step(o, p, G, D, optG, optD, take):
     """Unrolled GAN (Metz et al. 2017, Eq. 7–11): one D update; then G's non-saturating loss against
     D after K more Adam updates θ_{k+1} = θ_k − Adam(∇θ f(θ_k, G)) on the same batch, kept in the
@@ -406,13 +355,14 @@ def unrolled_step(o, p, G, D, optG, optD, take):
     b1, b2, lr, eps = p["beta1"], p["beta2"], p["lr"], 1e-8
     fake = G(z0)
     for _ in range(o.get("unrollSteps", 5)):
-        f = gan_d(mlp_apply(theta, x), mlp_apply(theta, fake))
+        at = dict(zip(D.names, theta))
+        f = gan_d(D(x, at), D(fake, at))
         grads = torch.autograd.grad(f, theta, create_graph=True)
         t += 1
         m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
         v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(v, grads)]
         theta = [q - lr * (mi / (1 - b1**t)) / ((vi / (1 - b2**t) + 1e-16).sqrt() + eps) for q, mi, vi in zip(theta, m, v)]
-    lg = gan_g_nonsaturating(mlp_apply(theta, fake))
+    lg = gan_g_nonsaturating(D(fake, dict(zip(D.names, theta))))
     optG.zero_grad()
     lg.backward(inputs=list(G.parameters()))
     optG.step()
@@ -434,8 +384,8 @@ def ivgan_step(o, G, D, C, E, optG, optD, take, latent):
     fake = G(take("z"))
     code = E(x)
     ivcode = code * (1 - mask) + take("z") * mask
-    xi = G(ivcode)
-    body = lambda v: D.body(v)
+    xi = G.decode(ivcode)
+    body = D.body
     h = body(torch.cat([x, fake.detach(), xi.detach()], 0))
     out = D.head(h[: 2 * n])
     ce_d = F.cross_entropy(C(h[2 * n :]), labels)
@@ -444,7 +394,7 @@ def ivgan_step(o, G, D, C, E, optG, optD, take, latent):
     optD.zero_grad()
     loss.backward(inputs=list(D.parameters()) + list(C.parameters()))
     optD.step()
-    recon = G(code)
+    recon = G.decode(code)
     hg = body(torch.cat([fake, xi], 0))
     adv = gan_g_nonsaturating(D.head(hg[:n]))
     ce_g = F.cross_entropy(C(hg[n:]), labels)
@@ -474,33 +424,25 @@ def main(folder):
     init = load_safetensors(folder / "init.safetensors")
     inputs = load_safetensors(folder / "inputs.safetensors")
     method, o, p = case["method"], case["options"], case["protocol"]
-    nets_spec = case.get("nets")
-    G = Layers(init, "G", nets_spec["G"]) if nets_spec else MLP(init, "G")
-    D = (Layers(init, "D", nets_spec["D"]) if nets_spec else MLP(init, "D")) if any(k.startswith("D.") for k in init) else None
+    nets = {name: Net(spec, init, name) for name, spec in case["nets"].items()}
+    G, D = nets["G"], nets.get("D")
     lens = None
     if method.startswith("lens-"):
         method = method[len("lens-"):]
-        lens = Lens(init)
+        lens = nets["L"]
     adam = lambda params: torch.optim.Adam(params, lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
     if method == "mdgan":
-        nets = {"G": G, "D1": MLP(init, "D1"), "D2": MLP(init, "D2"), "E": MLP(init, "E")}
         opts = {k: adam(list(v.parameters())) for k, v in nets.items()}
         take = feeder(inputs)
 
         losses = [mdgan_step(o, nets, opts, take) for _ in range(case["steps"])]
         return write_all(folder, nets, opts, losses)
     if method == "ivgan":
-        E = MLP(init, "E")
-        C = torch.nn.Linear(init["C.weight"].shape[1], init["C.weight"].shape[0]).double()
-        with torch.no_grad():
-            C.weight.copy_(init["C.weight"])
-            C.bias.copy_(init["C.bias"])
+        E, C = nets["E"], nets["C"]
         optD = adam(list(D.parameters()) + list(C.parameters()))
         optG = adam(list(G.parameters()) + list(E.parameters()))
         take = feeder(inputs)
         losses = [ivgan_step(o, G, D, C, E, optG, optD, take, p["latentDim"]) for _ in range(case["steps"])]
-        C.named = lambda prefix: {f"{prefix}.weight": C.weight, f"{prefix}.bias": C.bias}
-        nets = {"G": G, "D": D, "C": C, "E": E}
         out_opts = {"G": optG, "D": optD}
         return write_all(folder, nets, out_opts, losses)
     if method == "unrolled":
@@ -509,7 +451,7 @@ def main(folder):
         losses = [unrolled_step(o, p, G, D, optG, optD, take) for _ in range(case["steps"])]
         return write(folder, G, D, optG, optD, losses)
     if method in ("reg-gan", "ali", "veegan"):
-        E = MLP(init, "F" if method == "veegan" else "E")
+        E = nets["F" if method == "veegan" else "E"]
         optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
         # One optimizer over G's and E's parameters, in that order (gantry's G-side optimizer).
         optG = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
@@ -553,7 +495,7 @@ def main(folder):
         optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
     if lens is not None:
         # The lens trains with G's side's optimizer (Sajjadi et al. 2018 give L its own Adam; gantry's G settings).
-        optL = torch.optim.Adam(lens.parameters_in_order(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+        optL = torch.optim.Adam(lens.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
     take = feeder(inputs)
 
     losses = []
@@ -590,7 +532,7 @@ def main(folder):
                 adv = -d_loss(D(pack(lensed)), D(pack(fake.detach())))
                 rec = ((x - lensed) ** 2).flatten(1).sum(1).mean()
                 optL.zero_grad()
-                (adv * lam + rec).backward(inputs=lens.parameters_in_order())
+                (adv * lam + rec).backward(inputs=lens.parameters())
                 optL.step()
                 step["lambda"] = lam
                 step["lens_rec"] = rec.item()
@@ -617,4 +559,15 @@ def write(folder, G, D, optG, optD, losses, lens=None, extra=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    # Several folders in one process (the test's cases): a case that fails writes error.txt in its
+    # folder, and the others still run.
+    failed = 0
+    for arg in sys.argv[1:]:
+        try:
+            main(arg)
+        except Exception:
+            import traceback
+
+            (Path(arg) / "error.txt").write_text(traceback.format_exc())
+            failed += 1
+    sys.exit(1 if failed else 0)
