@@ -379,7 +379,7 @@ def ivgan_step(o, G, D, C, E, optG, optD, take, latent):
     owner = [b for b, sz in enumerate(sizes) for _ in range(sz)]
     x = take("real")
     n = x.shape[0]
-    mask = torch.tensor([[1.0 if b == j % k else 0.0 for b in owner] for j in range(n)], dtype=torch.float64)
+    mask = torch.tensor([[1.0 if b == j % k else 0.0 for b in owner] for j in range(n)], dtype=x.dtype)
     labels = torch.tensor([j % k for j in range(n)])
     fake = G(take("z"))
     code = E(x)
@@ -418,61 +418,52 @@ def feeder(inputs):
     return take
 
 
-def main(folder):
-    folder = Path(folder)
-    case = json.loads((folder / "case.json").read_text())
-    init = load_safetensors(folder / "init.safetensors")
-    inputs = load_safetensors(folder / "inputs.safetensors")
+def optimizer_for(case, name, params):
+    """The optimizer gantry gave this network, with its settings from case.json ("optimizers": kind,
+    lr, betas; per-network rates such as the small-d protocol's D 2e-4 / G 1e-4), else the protocol's."""
+    p = case["protocol"]
+    o = case.get("optimizers", {}).get(name, {"kind": p["optimizer"], "lr": p["lr"], "betas": [p["beta1"], p["beta2"]]})
+    if o["kind"] == "rmsprop":
+        return torch.optim.RMSprop(params, lr=o["lr"], alpha=0.99, eps=1e-8)
+    return torch.optim.Adam(params, lr=o["lr"], betas=tuple(o["betas"]), eps=1e-8)
+
+
+def build(case, init, take):
+    """The case's networks and optimizers, and step(t): one training iteration (t from 0) that draws
+    its real batches and noise through take(kind) and returns the iteration's logged losses."""
     method, o, p = case["method"], case["options"], case["protocol"]
     nets = {name: Net(spec, init, name) for name, spec in case["nets"].items()}
     G, D = nets["G"], nets.get("D")
+    opt = lambda name, *modules: optimizer_for(case, name, [q for m in modules for q in m.parameters()])
+    if method == "mdgan":
+        opts = {k: opt(k, v) for k, v in nets.items()}
+        return (lambda t: mdgan_step(o, nets, opts, take)), nets, opts
+    if method == "ivgan":
+        E, C = nets["E"], nets["C"]
+        opts = {"G": opt("G", G, E), "D": opt("D", D, C)}
+        return (lambda t: ivgan_step(o, G, D, C, E, opts["G"], opts["D"], take, p["latentDim"])), nets, opts
+    if method == "unrolled":
+        opts = {"G": opt("G", G), "D": opt("D", D)}
+        return (lambda t: unrolled_step(o, p, G, D, opts["G"], opts["D"], take)), nets, opts
+    if method in ("reg-gan", "ali", "veegan"):
+        E = nets["F" if method == "veegan" else "E"]
+        # One optimizer over G's and E's parameters, in that order (gantry's G-side optimizer).
+        opts = {"G": opt("G", G, E), "D": opt("D", D)}
+        step = {
+            "reg-gan": lambda t: reg_gan_step(o, G, D, E, opts["G"], opts["D"], take),
+            "ali": lambda t: ali_step(G, D, E, opts["G"], opts["D"], take),
+            "veegan": lambda t: veegan_step(o, G, D, E, opts["G"], opts["D"], take),
+        }[method]
+        return step, nets, opts
+    if method in ("ebgan", "began"):
+        opts = {"G": opt("G", G), "D": opt("D", D)}
+        state = {"k": 0.0}
+        return (lambda t: autoencoder_step(method, o, G, D, opts["G"], opts["D"], take, state)), nets, opts
     lens = None
     if method.startswith("lens-"):
         method = method[len("lens-"):]
         lens = nets["L"]
-    adam = lambda params: torch.optim.Adam(params, lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-    if method == "mdgan":
-        opts = {k: adam(list(v.parameters())) for k, v in nets.items()}
-        take = feeder(inputs)
-
-        losses = [mdgan_step(o, nets, opts, take) for _ in range(case["steps"])]
-        return write_all(folder, nets, opts, losses)
-    if method == "ivgan":
-        E, C = nets["E"], nets["C"]
-        optD = adam(list(D.parameters()) + list(C.parameters()))
-        optG = adam(list(G.parameters()) + list(E.parameters()))
-        take = feeder(inputs)
-        losses = [ivgan_step(o, G, D, C, E, optG, optD, take, p["latentDim"]) for _ in range(case["steps"])]
-        out_opts = {"G": optG, "D": optD}
-        return write_all(folder, nets, out_opts, losses)
-    if method == "unrolled":
-        optD, optG = adam(list(D.parameters())), adam(list(G.parameters()))
-        take = feeder(inputs)
-        losses = [unrolled_step(o, p, G, D, optG, optD, take) for _ in range(case["steps"])]
-        return write(folder, G, D, optG, optD, losses)
-    if method in ("reg-gan", "ali", "veegan"):
-        E = nets["F" if method == "veegan" else "E"]
-        optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-        # One optimizer over G's and E's parameters, in that order (gantry's G-side optimizer).
-        optG = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-        take = feeder(inputs)
-
-        step = {
-            "reg-gan": lambda: reg_gan_step(o, G, D, E, optG, optD, take),
-            "ali": lambda: ali_step(G, D, E, optG, optD, take),
-            "veegan": lambda: veegan_step(o, G, D, E, optG, optD, take),
-        }[method]
-        losses = [step() for _ in range(case["steps"])]
-        return write(folder, G, D, optG, optD, losses, extra=(E, "F" if method == "veegan" else "E"))
-    if method in ("ebgan", "began"):
-        optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-        optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-        take = feeder(inputs)
-
-        state = {"k": 0.0}
-        losses = [autoencoder_step(method, o, G, D, optG, optD, take, state) for _ in range(case["steps"])]
-        return write(folder, G, D, optG, optD, losses)
-    objective = {
+    d_loss, g_loss, n_critic = {
         "gan": (gan_d, gan_g_minimax, 1),
         "nsgan": (gan_d, gan_g_nonsaturating, 1),
         "lsgan": (lsgan_d, lsgan_g, 1),
@@ -486,21 +477,14 @@ def main(folder):
     def pack(t):
         return t if m == 1 else t.reshape(-1, t.shape[1] * m, *t.shape[2:])
 
-    d_loss, g_loss, n_critic = objective
-    if p["optimizer"] == "rmsprop":
-        optD = torch.optim.RMSprop(D.parameters(), lr=p["lr"], alpha=0.99, eps=1e-8)
-        optG = torch.optim.RMSprop(G.parameters(), lr=p["lr"], alpha=0.99, eps=1e-8)
-    else:
-        optD = torch.optim.Adam(D.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-        optG = torch.optim.Adam(G.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
+    opts = {"G": opt("G", G), "D": opt("D", D)}
     if lens is not None:
-        # The lens trains with G's side's optimizer (Sajjadi et al. 2018 give L its own Adam; gantry's G settings).
-        optL = torch.optim.Adam(lens.parameters(), lr=p["lr"], betas=(p["beta1"], p["beta2"]), eps=1e-8)
-    take = feeder(inputs)
+        # The lens trains with G's side's settings (Sajjadi et al. 2018 give L its own Adam).
+        opts["L"] = opt("L", lens)
+    optG, optD = opts["G"], opts["D"]
 
-    losses = []
-    for t in range(case["steps"]):
-        step = {}
+    def step(t):
+        out = {}
         for i in range(n_critic):
             x = take("real")
             z = take("z")
@@ -509,17 +493,19 @@ def main(folder):
             loss = d_loss(D(pack(xr)), D(pack(fake.detach())))
             if method == "wgan-gp":
                 # Gulrajani et al. 2017, Algorithm 1: x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1], penalty λ(‖∇D(x̂)‖ − 1)².
-                torch.set_rng_state(take("rng"))
-                eps = torch.rand(x.shape[0], *([1] * (x.dim() - 1)), dtype=torch.float64)
+                state = take("rng")
+                if state is not None:
+                    torch.set_rng_state(state)
+                eps = torch.rand(x.shape[0], *([1] * (x.dim() - 1)), dtype=x.dtype)
                 xhat = (xr * eps + fake.detach() * (1 - eps)).detach().requires_grad_(True)
                 (g,) = torch.autograd.grad(D(xhat).sum(), xhat, create_graph=True)
                 gp = o["lambda"] * ((g.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
-                step["gp"] = gp.item()
+                out["gp"] = gp.item()
                 loss = loss + gp
             optD.zero_grad()
             loss.backward()
             optD.step()
-            step["d"] = loss.item()
+            out["d"] = loss.item()
             if method == "wgan":
                 with torch.no_grad():
                     for q in D.parameters():
@@ -531,30 +517,29 @@ def main(folder):
                 lensed = lens(x)
                 adv = -d_loss(D(pack(lensed)), D(pack(fake.detach())))
                 rec = ((x - lensed) ** 2).flatten(1).sum(1).mean()
-                optL.zero_grad()
+                opts["L"].zero_grad()
                 (adv * lam + rec).backward(inputs=lens.parameters())
-                optL.step()
-                step["lambda"] = lam
-                step["lens_rec"] = rec.item()
+                opts["L"].step()
+                out["lambda"] = lam
+                out["lens_rec"] = rec.item()
         if n_critic > 1:
             fake = G(take("z"))
         lg = g_loss(D(pack(fake)))
         optG.zero_grad()
         lg.backward()
         optG.step()
-        step["g"] = lg.item()
-        losses.append(step)
-    write(folder, G, D, optG, optD, losses, (lens, optL) if lens is not None else None)
+        out["g"] = lg.item()
+        return out
+
+    return step, nets, opts
 
 
-def write(folder, G, D, optG, optD, losses, lens=None, extra=None):
-    """write_all for the G/D methods, with the lens (L and its optimizer) or an encoder (E or F) where there is one."""
-    nets, opts = {"G": G, "D": D}, {"G": optG, "D": optD}
-    if extra is not None:
-        module, name = extra
-        nets[name] = module
-    if lens is not None:
-        nets["L"], opts["L"] = lens
+def main(folder):
+    folder = Path(folder)
+    case = json.loads((folder / "case.json").read_text())
+    init = load_safetensors(folder / "init.safetensors")
+    step, nets, opts = build(case, init, feeder(load_safetensors(folder / "inputs.safetensors")))
+    losses = [step(t) for t in range(case["steps"])]
     write_all(folder, nets, opts, losses)
 
 

@@ -9,14 +9,15 @@
 // wrong stream would still train, and fail here (planted below); a missing detach cannot change an
 // update in gantry (checked below too).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdversarialMethod } from '../../src/methods/adversarial.js';
 import { getMethod, ProtocolSchema } from '../../src/methods/index.js';
 import { image, points } from '../../src/data/shape.js';
-import { BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Lambda, Linear, Sequential, type Module } from '../../src/nn/index.js';
+import { BatchNorm2d, Sequential, type Module } from '../../src/nn/index.js';
+import { networkState, writeCase } from '../../perf/reference/describe.js';
 import { familyFor } from '../../src/nets/index.js';
 import { Tensor, getRngState, keep, manualSeed, randn, safetensors, withDefaultDtype } from '../../src/torch/index.js';
 
@@ -60,27 +61,6 @@ function beforeBatchNorm(method: AdversarialMethod): Set<string> {
   return skip;
 }
 
-/**
- * A network as the reference builds it (perf/reference/methods.py, Net): each module's type and
- * settings, its children by name, so the reference's names are gantry's state-dict names.
- */
-function describeNet(m: Module): Record<string, unknown> {
-  if (m instanceof Linear) return { type: 'Linear' };
-  if (m instanceof Conv2d) return { type: 'Conv2d', stride: m.stride, padding: m.padding };
-  if (m instanceof ConvTranspose2d) return { type: 'ConvTranspose2d', stride: m.stride, padding: m.padding, outputPadding: m.outputPadding };
-  if (m instanceof BatchNorm2d || m instanceof BatchNorm1d) return { type: m.constructor.name, eps: m.eps, momentum: m.momentum, streams: m.runningMeans.length };
-  if (m instanceof Lambda) {
-    const leaky = /^LeakyReLU\((.+)\)$/.exec(m.name);
-    if (leaky) return { type: 'LeakyReLU', slope: Number(leaky[1]) };
-    const unflatten = /^Unflatten\((.+)\)$/.exec(m.name);
-    if (unflatten) return { type: 'Unflatten', shape: unflatten[1].split(',').map(Number) };
-    return { type: m.name.replace(/\(inplace\)$/, '') };
-  }
-  // Containers: Sequential, the lens's Residual, the joint discriminators (JointMLP, JointConv).
-  const children = Object.fromEntries(m.namedChildren().map(([k, c]) => [k, describeNet(c)]));
-  return { type: m.constructor.name, zFirst: (m as unknown as { zFirst?: boolean }).zFirst, children };
-}
-
 /** gantry's 3 updates, recording what PyTorch needs; returns the folder with gantry's results beside the case. */
 function runGantry(c: Case, plant?: (m: AdversarialMethod) => void): { dir: string; after: Record<string, Tensor>; losses: Record<string, number>[]; skip: Set<string> } {
   const dir = mkdtempSync(join(tmpdir(), `gantry-parity-${c.id}-`));
@@ -91,9 +71,7 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void): { dir: stri
     const method = getMethod(c.id).create(protocol, familyFor(shape, c.nets ?? 'mlp', protocol.hidden), c.options) as AdversarialMethod;
     const sample = (n: number) => (c.nets ? randn([n, 1, 28, 28]).tanh() : randn([n, 2]).mul(2));
     plant?.(method);
-    const init: Record<string, Tensor> = {};
-    for (const [net, m] of Object.entries(method.modules)) for (const [k, t] of Object.entries(m.stateDict())) init[`${net}.${k}`] = t;
-    safetensors.saveFile(join(dir, 'init.safetensors'), init);
+    const init = Object.fromEntries(Object.entries(networkState(method)).map(([k, t]) => [k, keep(t.clone())]));
     const inputs: Record<string, Tensor> = {};
     const count = { real: 0, z: 0, rng: 0 };
     const record = (kind: keyof typeof count, t: Tensor) => ((inputs[`${kind}.${count[kind]++}`] = keep(t.clone())), t);
@@ -103,10 +81,8 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void): { dir: stri
     const losses: Record<string, number>[] = [];
     for (let i = 0; i < STEPS; i++) losses.push(method.step({ real: (n = protocol.batchSize) => record('real', sample(n)), iteration: i }));
     safetensors.saveFile(join(dir, 'inputs.safetensors'), inputs);
-    const nets = Object.fromEntries(Object.entries(method.modules).map(([k, m]) => [k, describeNet(m)]));
-    writeFileSync(join(dir, 'case.json'), JSON.stringify({ method: c.id, options: c.options, protocol, steps: STEPS, nets }));
-    const after: Record<string, Tensor> = {};
-    for (const [net, m] of Object.entries(method.modules)) for (const [k, t] of Object.entries(m.stateDict())) after[`${net}.${k}`] = t;
+    writeCase(dir, c.id, c.options, method, init, { steps: STEPS });
+    const after = networkState(method);
     for (const [net, opt] of Object.entries(method.optimizers)) {
       for (const [k, t] of Object.entries(opt.stateDict().tensors)) {
         const [i, buffer] = k.split('.');
