@@ -70,6 +70,7 @@ class Net:
         # BatchNorm's statistics stream: G keeps a second one for codes from an encoder (Reg-GAN's
         # appendix B; MDGAN and IVGAN too), running_mean_1 beside running_mean_0.
         self.stream, self.streams = 0, 1
+        self.training = True  # BatchNorm on batch statistics; False: on the running ones (sampling)
         self._collect(spec, prefix, weights)
 
     def _collect(self, s, p, weights):
@@ -142,7 +143,7 @@ class Net:
         if t.startswith("BatchNorm"):
             suffix = "" if s["streams"] == 1 else f"_{self.stream}"
             mean, var = self.tensors[f"{p}.running_mean{suffix}"], self.tensors[f"{p}.running_var{suffix}"]
-            return F.batch_norm(x, mean, var, get("weight"), get("bias"), training=True, momentum=s["momentum"], eps=s["eps"])
+            return F.batch_norm(x, mean, var, get("weight"), get("bias"), training=self.training, momentum=s["momentum"], eps=s["eps"])
         if t == "ReLU":
             return torch.relu(x)
         if t == "LeakyReLU":
