@@ -44,8 +44,11 @@ def main(folder):
     case = json.loads((folder / "case.json").read_text())
     train = case["train"]
     torch.manual_seed(train["seed"])
-    init = load_safetensors(folder / "init.safetensors")
     draw = sampler(load_safetensors(folder / case.get("digits", "digits.safetensors"))["images"], train["data"])
+    if train.get("dump"):
+        # Only real batches, for the test that they are drawn as gantry's samplers draw them.
+        save_safetensors(folder / "real.safetensors", {"x": draw(train["dump"])})
+        return
     p = case["protocol"]
     m = case["options"].get("packing", 1) if case["method"] == "pacgan" else 1
     batch, latent = p["batchSize"], p["latentDim"]
@@ -57,7 +60,7 @@ def main(folder):
             return torch.randn(batch * m, latent)
         return None  # WGAN-GP's interpolation: PyTorch's own stream, nothing to restore
 
-    step, nets, _ = build(case, init, take)
+    step, nets, _ = build(case, load_safetensors(folder / "init.safetensors"), take)
     t0 = time.perf_counter()
     losses = {}
     for t in range(train["steps"]):
