@@ -129,18 +129,24 @@ if (o.withGantry) {
   ({ cells: gantry } = await benchImages({ methods: o.methods.split(','), dataset: o.dataset as DatasetName, preset: o.preset, nets: o.nets, seeds: o.seeds, steps: o.steps, samples: o.samples, evaluations: 0, out, workers: o.workers, metrics, metricSamples: o.metricSamples, resume: true }, (s) => console.error(s)));
 }
 
+// The metrics' values are keyed by their full names (FID-MNIST-CNN, IS-MNIST-CNN, ...).
+const valueOf = (x: Record<string, number> | undefined, m: string) => Object.entries(x ?? {}).find(([k]) => k.startsWith(`${m.toUpperCase()}-`))?.[1] ?? NaN;
+const means = (vals: (Record<string, number> | undefined)[]) => metrics.map((m) => meanStd(vals.map((x) => valueOf(x, m)).filter(Number.isFinite), 2));
+const perSeed = (vals: (Record<string, number> | undefined)[]) => metrics.slice(0, 1).map((m) => vals.map((x) => valueOf(x, m).toFixed(1)).join(', '));
+const cells = (label: string, who: string, modes: number[], kls: number[], vals: (Record<string, number> | undefined)[], sps: number) =>
+  `| ${[label, who, meanStd(modes, 1), meanStd(kls, 2), ...means(vals), modes.join(', '), ...perSeed(vals), sps.toFixed(1)].join(' | ')} |`;
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 // One line per method and implementation: the mode count's mean ± std over seeds, each seed's.
 const lines: string[] = [];
-const head = ['method', 'trained by', 'modes', 'KL', ...metrics.map((m) => m.toUpperCase()), 'modes per seed', 'steps/s'];
+const head = ['method', 'trained by', 'modes', 'KL', ...metrics.map((m) => m.toUpperCase()), 'modes per seed', ...metrics.slice(0, 1).map((m) => `${m.toUpperCase()} per seed`), 'steps/s'];
 lines.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
 for (const v of variants) {
   const mine = rows.filter((r) => r.label === v.label);
-  const metricCells = (vals: (Record<string, number> | undefined)[]) => metrics.map((m) => meanStd(vals.map((x) => x?.[m] ?? NaN).filter(Number.isFinite), 2));
-  lines.push(`| ${[v.label, 'PyTorch', meanStd(mine.map((r) => r.report.modes), 1), meanStd(mine.map((r) => r.report.kl), 2), ...metricCells(mine.map((r) => r.metrics)), mine.map((r) => r.report.modes).join(', '), (mine.reduce((s, r) => s + r.stepsPerSecond, 0) / mine.length).toFixed(1)].join(' | ')} |`);
+  lines.push(cells(v.label, 'PyTorch', mine.map((r) => r.report.modes), mine.map((r) => r.report.kl), mine.map((r) => r.metrics), mean(mine.map((r) => r.stepsPerSecond))));
   const cell = gantry.find((c) => c.method === v.label);
   if (cell) {
     const ok = cell.runs.filter((r) => r.report);
-    lines.push(`| ${[v.label, 'gantry', meanStd(ok.map((r) => r.report!.modes), 1), meanStd(ok.map((r) => r.report!.kl), 2), ...metricCells(ok.map((r) => r.metrics)), ok.map((r) => r.report!.modes).join(', '), (ok.reduce((s, r) => s + r.stepsPerSecond, 0) / ok.length).toFixed(1)].join(' | ')} |`);
+    lines.push(cells(v.label, 'gantry', ok.map((r) => r.report!.modes), ok.map((r) => r.report!.kl), ok.map((r) => r.metrics), mean(ok.map((r) => r.stepsPerSecond))));
   }
 }
 const table = lines.join('\n');
