@@ -1,7 +1,7 @@
 // torch.nn.functional in camelCase. Shape and dtype errors come from libtorch with its message.
 import { N } from './native.js';
 import { type Reduction, Tensor, keep, wrap } from './tensor.js';
-import { cat, tensor, zeros } from './creation.js';
+import { cat, stack, tensor, zeros } from './creation.js';
 import { noGrad } from './autograd.js';
 
 const pair = (v: number | readonly number[]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
@@ -39,12 +39,58 @@ export type ConvTransposeOptions = ConvOptions & { outputPadding?: number | read
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {
   const [stride, padding, outputPadding, dilation] = [pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.outputPadding ?? 0), pair(o.dilation ?? 1)];
-  const subPixel =
-    SUBPIXEL && stride[0] === 2 && stride[1] === 2 && dilation[0] === 1 && dilation[1] === 1 && (o.groups ?? 1) === 1 && x.ndim === 4 && x.device === 'cpu';
-  if (subPixel) return convTranspose2dSubPixel(x, weight, bias ?? null, padding, outputPadding);
+  const byPhase =
+    CONV_TRANSPOSE !== 'libtorch' && stride[0] === 2 && stride[1] === 2 && dilation[0] === 1 && dilation[1] === 1 && (o.groups ?? 1) === 1 && x.ndim === 4 && x.device === 'cpu';
+  if (byPhase && CONV_TRANSPOSE === 'phases') return convTranspose2dPhases(x, weight, bias ?? null, padding, outputPadding);
+  if (byPhase) return convTranspose2dSubPixel(x, weight, bias ?? null, padding, outputPadding);
   return wrap(N.convTranspose2d(x.h, weight.h, bias?.h ?? null, stride, padding, outputPadding, o.groups ?? 1, dilation));
 }
-const SUBPIXEL = process.env.GANTRY_CONV_TRANSPOSE !== 'libtorch';
+/** subpixel (default), phases (four exact-tap convolutions), libtorch. */
+const CONV_TRANSPOSE = process.env.GANTRY_CONV_TRANSPOSE ?? 'subpixel';
+
+/**
+ * The four output phases as four convolutions with exactly their taps (1×1, 1×2, 2×1 and 2×2 for a
+ * 3×3 kernel: 9 multiply-adds per input value, where the sub-pixel route's shared 2×2 kernels do 16),
+ * stacked and pixel-shuffled into place.
+ */
+export function convTranspose2dPhases(x: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[]): Tensor {
+  const [n, cin, hIn, wIn] = x.shape;
+  const [wIn_, cout, kh, kw] = weight.shape;
+  if (wIn_ !== cin) throw new Error(`conv_transpose2d: input has ${cin} channels but the weight expects ${wIn_}`);
+  const outH = (hIn - 1) * 2 - 2 * padding[0] + kh + outputPadding[0];
+  const outW = (wIn - 1) * 2 - 2 * padding[1] + kw + outputPadding[1];
+  const [mh, mw] = [Math.ceil(outH / 2), Math.ceil(outW / 2)];
+  // Along one axis, phase a's taps t (those with t ≡ a + p mod 2), by input offset d = (a + p − t) / 2 ascending.
+  const axis = (k: number, p: number, size: number, m: number) =>
+    [0, 1].map((a) => {
+      const ts = Array.from({ length: k }, (_, t) => t).filter((t) => (t - a - p) % 2 === 0).reverse();
+      const dMin = (a + p - ts[0]) / 2;
+      // Rows dMin … m − 1 + dMax of x: conv2d's symmetric padding, then the rows this phase reads.
+      const [before, after] = [Math.max(0, -dMin), Math.max(0, m - 1 + dMin + ts.length - 1 - (size - 1))];
+      return { ts, pad: Math.max(before, after), start: Math.max(before, after) + dMin };
+    });
+  const [rows, cols] = [axis(kh, padding[0], hIn, mh), axis(kw, padding[1], wIn, mw)];
+  if ([...rows, ...cols].some((r) => r.ts.length === 0 || r.start < 0)) return convTranspose2dSubPixel(x, weight, bias, padding, outputPadding);
+  const wt = weight.transpose(0, 1);
+  const phases: Tensor[] = [];
+  for (const r of rows) {
+    for (const c of cols) {
+      const K = wt.indexSelect(2, tapIndex(r.ts)).indexSelect(3, tapIndex(c.ts));
+      const y = conv2d(x, K, null, { padding: [r.pad, c.pad] });
+      phases.push(y.narrow(2, r.start, mh).narrow(3, c.start, mw));
+    }
+  }
+  let y = pixelShuffle(stack(phases, 2).view(n, cout * 4, mh, mw), 2);
+  if (y.shape[2] !== outH || y.shape[3] !== outW) y = y.narrow(2, 0, outH).narrow(3, 0, outW);
+  return bias ? y.add(bias.view(1, -1, 1, 1)) : y;
+}
+const tapIndices = new Map<string, Tensor>();
+const tapIndex = (ts: number[]): Tensor => {
+  const key = ts.join(',');
+  let t = tapIndices.get(key);
+  if (!t) tapIndices.set(key, (t = keep(noGrad(() => tensor(ts).to('int64')))));
+  return t;
+};
 
 /**
  * Along one axis, a stride-2 transposed convolution writes y[2m + a] = Σ_t x[m + d] · W[t] over the
@@ -80,7 +126,7 @@ function kernelIndex(kh: number, kw: number, th: ReturnType<typeof phaseTaps>, t
   return idx;
 }
 
-function convTranspose2dSubPixel(x: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[]): Tensor {
+export function convTranspose2dSubPixel(x: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[]): Tensor {
   const [, cin, hIn, wIn] = x.shape;
   const [wIn_, cout, kh, kw] = weight.shape;
   if (wIn_ !== cin) throw new Error(`conv_transpose2d: input has ${cin} channels but the weight expects ${wIn_}`);
