@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { positiveInt } from './options.js';
-import { networkState, writeCase } from './reference/describe.js';
+import { writeCase } from './reference/describe.js';
+import { modulesState } from '../src/nn/index.js';
 import { benchImages, type ImageCell } from '../src/bench/images.js';
 import { loadDataset, type DatasetName } from '../src/data/index.js';
 import { loadMnist } from '../src/data/mnist.js';
@@ -70,7 +71,7 @@ function prepare(): Job[] {
       if (existsSync(join(dir, 'samples.safetensors'))) continue;
       mkdirSync(dir, { recursive: true });
       const run = buildRun({ method: v.id, methodOptions: v.options, dataset: { name: o.dataset as DatasetName }, preset: o.preset, protocol: o.nets ? { nets: o.nets } : {}, steps: o.steps, seed, evalEvery: 0 });
-      const init = Object.fromEntries(Object.entries(networkState(run.method)).map(([k, t]) => [k, keep(t.clone())]));
+      const init = Object.fromEntries(Object.entries(modulesState(run.method.modules)).map(([k, t]) => [k, keep(t.clone())]));
       const size = run.data.shape.kind === 'image' ? run.data.shape.height : 28;
       writeCase(dir, v.id, run.config.methodOptions, run.method, init, {
         train: { seed, steps: o.steps, samples: o.samples, data: { kind: o.dataset === 'stacked-mnist' ? 'stacked' : 'digits', size } },

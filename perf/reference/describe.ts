@@ -38,13 +38,6 @@ export function describeOptimizers(method: Method): Record<string, Record<string
   );
 }
 
-/** Every network's state, as `<net>.<state-dict name>`. */
-export function networkState(method: Method): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [net, m] of Object.entries(method.modules)) for (const [k, t] of Object.entries(m.stateDict())) out[`${net}.${k}`] = t;
-  return out;
-}
-
 /**
  * Writes a case folder for the reference: init.safetensors (the networks as they are now) and
  * case.json (method id, options, protocol, networks, optimizers, and `extra`).

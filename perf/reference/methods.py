@@ -91,9 +91,6 @@ class Net:
     def parameters(self):
         return list(self.params)
 
-    def named(self, prefix):
-        return dict(self.tensors)
-
     def __call__(self, x, params=None):
         """The forward pass; `params` (name → tensor) stands in for parameters (the unrolled D)."""
         return self._run(self.spec, self.prefix, x, params or {})
@@ -324,8 +321,8 @@ def mdgan_step(o, nets, opts, take):
 def write_all(folder, nets, opts, losses):
     """Every network's weights and every optimizer's buffers (opt.<name>.<buffer>.<i>, in parameter order)."""
     out = {}
-    for name, net in nets.items():
-        out.update(net.named(name))
+    for net in nets.values():
+        out.update(net.tensors)  # already named <net>.<state-dict name>
     for name, opt in opts.items():
         params = [q for group in opt.param_groups for q in group["params"]]
         for i, q in enumerate(params):

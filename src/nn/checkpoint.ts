@@ -16,13 +16,17 @@ export function saveCheckpoint(path: string, what: Checkpointable, meta: Record<
   scope(() => saveTensors(path, what, meta, o));
 }
 
-function saveTensors(path: string, what: Checkpointable, meta: Record<string, unknown>, o: { rng?: boolean; previous?: string }): void {
+/** Every module's state dict under its name: `<module>.<param or buffer>` (the checkpoint's keys). */
+export function modulesState(modules: Record<string, Module>): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};
+  for (const [name, m] of Object.entries(modules)) for (const [k, t] of Object.entries(m.stateDict())) tensors[`${name}.${k}`] = t;
+  return tensors;
+}
+
+function saveTensors(path: string, what: Checkpointable, meta: Record<string, unknown>, o: { rng?: boolean; previous?: string }): void {
+  const tensors = modulesState(what.modules);
   if (o.rng) for (const d of runGenerators()) tensors[`rng.${d}`] = getRngState(d);
   const optimizerMeta: Record<string, unknown> = {};
-  for (const [name, m] of Object.entries(what.modules)) {
-    for (const [k, t] of Object.entries(m.stateDict())) tensors[`${name}.${k}`] = t;
-  }
   for (const [name, o] of Object.entries(what.optimizers ?? {})) {
     const s = o.stateDict();
     for (const [k, t] of Object.entries(s.tensors)) tensors[`optim.${name}.${k}`] = t;

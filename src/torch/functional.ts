@@ -75,7 +75,7 @@ export function convTranspose2dPhases(x: Tensor, weight: Tensor, bias: Tensor | 
   const phases: Tensor[] = [];
   for (const r of rows) {
     for (const c of cols) {
-      const K = wt.indexSelect(2, tapIndex(r.ts)).indexSelect(3, tapIndex(c.ts));
+      const K = wt.indexSelect(2, cachedIndex(r.ts)).indexSelect(3, cachedIndex(c.ts));
       const y = conv2d(x, K, null, { padding: [r.pad, c.pad] });
       phases.push(y.narrow(2, r.start, mh).narrow(3, c.start, mw));
     }
@@ -84,13 +84,14 @@ export function convTranspose2dPhases(x: Tensor, weight: Tensor, bias: Tensor | 
   if (y.shape[2] !== outH || y.shape[3] !== outW) y = y.narrow(2, 0, outH).narrow(3, 0, outW);
   return bias ? y.add(bias.view(1, -1, 1, 1)) : y;
 }
-const tapIndices = new Map<string, Tensor>();
-const tapIndex = (ts: number[]): Tensor => {
-  const key = ts.join(',');
-  let t = tapIndices.get(key);
-  if (!t) tapIndices.set(key, (t = keep(noGrad(() => tensor(ts).to('int64')))));
+/** An int64 index tensor made once per list of values and kept (the kernels' gathers). */
+const indexCache = new Map<string, Tensor>();
+function cachedIndex(values: number[]): Tensor {
+  const key = values.join(',');
+  let t = indexCache.get(key);
+  if (!t) indexCache.set(key, (t = keep(noGrad(() => tensor(values).to('int64')))));
   return t;
-};
+}
 
 /**
  * Along one axis, a stride-2 transposed convolution writes y[2m + a] = Σ_t x[m + d] · W[t] over the
@@ -109,21 +110,14 @@ function phaseTaps(k: number, p: number): { dMin: number; L: number; tap: number
   return { dMin, L, tap };
 }
 
-const gatherIndex = new Map<string, Tensor>();
 /** Where each entry of the phase kernels comes from in the flattened k×k kernel (k·k = a zero). */
 function kernelIndex(kh: number, kw: number, th: ReturnType<typeof phaseTaps>, tw: ReturnType<typeof phaseTaps>): Tensor {
-  const key = `${kh},${kw},${th.tap},${tw.tap}`;
-  let idx = gatherIndex.get(key);
-  if (!idx) {
-    const v: number[] = [];
-    for (const ah of [0, 1]) for (const aw of [0, 1]) for (let i = 0; i < th.L; i++) for (let j = 0; j < tw.L; j++) {
-      const [a, b] = [th.tap[ah][i], tw.tap[aw][j]];
-      v.push(a < 0 || b < 0 ? kh * kw : a * kw + b);
-    }
-    idx = keep(noGrad(() => tensor(v).to('int64')));
-    gatherIndex.set(key, idx);
+  const v: number[] = [];
+  for (const ah of [0, 1]) for (const aw of [0, 1]) for (let i = 0; i < th.L; i++) for (let j = 0; j < tw.L; j++) {
+    const [a, b] = [th.tap[ah][i], tw.tap[aw][j]];
+    v.push(a < 0 || b < 0 ? kh * kw : a * kw + b);
   }
-  return idx;
+  return cachedIndex(v);
 }
 
 export function convTranspose2dSubPixel(x: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[]): Tensor {

@@ -16,8 +16,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdversarialMethod } from '../../src/methods/adversarial.js';
 import { getMethod, ProtocolSchema } from '../../src/methods/index.js';
 import { image, points } from '../../src/data/shape.js';
-import { BatchNorm2d, Sequential, type Module } from '../../src/nn/index.js';
-import { networkState, writeCase } from '../../perf/reference/describe.js';
+import { writeCase } from '../../perf/reference/describe.js';
+import { BatchNorm2d, Sequential, modulesState, type Module } from '../../src/nn/index.js';
 import { familyFor } from '../../src/nets/index.js';
 import { Tensor, getRngState, keep, manualSeed, randn, safetensors, withDefaultDtype } from '../../src/torch/index.js';
 
@@ -71,7 +71,7 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void): { dir: stri
     const method = getMethod(c.id).create(protocol, familyFor(shape, c.nets ?? 'mlp', protocol.hidden), c.options) as AdversarialMethod;
     const sample = (n: number) => (c.nets ? randn([n, 1, 28, 28]).tanh() : randn([n, 2]).mul(2));
     plant?.(method);
-    const init = Object.fromEntries(Object.entries(networkState(method)).map(([k, t]) => [k, keep(t.clone())]));
+    const init = Object.fromEntries(Object.entries(modulesState(method.modules)).map(([k, t]) => [k, keep(t.clone())]));
     const inputs: Record<string, Tensor> = {};
     const count = { real: 0, z: 0, rng: 0 };
     const record = (kind: keyof typeof count, t: Tensor) => ((inputs[`${kind}.${count[kind]++}`] = keep(t.clone())), t);
@@ -82,7 +82,7 @@ function runGantry(c: Case, plant?: (m: AdversarialMethod) => void): { dir: stri
     for (let i = 0; i < STEPS; i++) losses.push(method.step({ real: (n = protocol.batchSize) => record('real', sample(n)), iteration: i }));
     safetensors.saveFile(join(dir, 'inputs.safetensors'), inputs);
     writeCase(dir, c.id, c.options, method, init, { steps: STEPS });
-    const after = networkState(method);
+    const after = modulesState(method.modules);
     for (const [net, opt] of Object.entries(method.optimizers)) {
       for (const [k, t] of Object.entries(opt.stateDict().tensors)) {
         const [i, buffer] = k.split('.');

@@ -1,8 +1,9 @@
 // gantry's stride-2 ConvTranspose2d (sub-pixel: one regular convolution per output phase, then
 // pixel_shuffle) against libtorch's own transposed convolution, and against finite differences.
 import { describe, expect, it } from 'vitest';
-import { F, grad, manualSeed, randn, scope, wrap } from '../../src/torch/index.js';
+import { F, grad, manualSeed, randn, scope, wrap, type Tensor } from '../../src/torch/index.js';
 import { N } from '../../src/torch/native.js';
+import { convTranspose2dPhases } from '../../src/torch/functional.js';
 import { f64, gradcheck } from '../helpers.js';
 
 const libtorch = (x: ReturnType<typeof randn>, w: ReturnType<typeof randn>, b: ReturnType<typeof randn>, p: number, op: number) =>
@@ -23,23 +24,31 @@ const CASES = [
 ];
 
 describe('ConvTranspose2d, stride 2', () => {
-  it('same values and gradients as libtorch (float32, 1e-5)', () => {
-    manualSeed(0);
-    for (const [cin, cout, k, p, op, h, w] of CASES) {
-      scope(() => {
-        const x = randn([3, cin, h, w]).requiresGrad_(true);
-        const W = randn([cin, cout, k, k]).mul(0.1).requiresGrad_(true);
-        const b = randn([cout]).requiresGrad_(true);
-        const ref = libtorch(x, W, b, p, op);
-        const ours = F.convTranspose2d(x, W, b, { stride: 2, padding: p, outputPadding: op });
-        expect(ours.shape).toEqual(ref.shape);
-        expect(ours.sub(ref).abs().max().item()).toBeLessThan(1e-5);
-        const g = randn(ref.shape);
-        const [gr, go] = [grad(ref.mul(g).sum(), [x, W, b]), grad(ours.mul(g).sum(), [x, W, b])];
-        gr.forEach((t, i) => expect(t!.sub(go[i]!).abs().max().item() / (1 + t!.abs().max().item())).toBeLessThan(1e-5));
-      });
-    }
-  });
+  // The default (sub-pixel) route through F.convTranspose2d, and the phases route
+  // (GANTRY_CONV_TRANSPOSE=phases: four convolutions with exactly their taps).
+  const ROUTES: [string, (x: Tensor, W: Tensor, b: Tensor, p: number, op: number) => Tensor][] = [
+    ['F.convTranspose2d (sub-pixel)', (x, W, b, p, op) => F.convTranspose2d(x, W, b, { stride: 2, padding: p, outputPadding: op })],
+    ['the phases route', (x, W, b, p, op) => convTranspose2dPhases(x, W, b, [p, p], [op, op])],
+  ];
+  for (const [name, route] of ROUTES) {
+    it(`${name}: same values and gradients as libtorch (float32, 1e-5)`, () => {
+      manualSeed(0);
+      for (const [cin, cout, k, p, op, h, w] of CASES) {
+        scope(() => {
+          const x = randn([3, cin, h, w]).requiresGrad_(true);
+          const W = randn([cin, cout, k, k]).mul(0.1).requiresGrad_(true);
+          const b = randn([cout]).requiresGrad_(true);
+          const ref = libtorch(x, W, b, p, op);
+          const ours = route(x, W, b, p, op);
+          expect(ours.shape).toEqual(ref.shape);
+          expect(ours.sub(ref).abs().max().item()).toBeLessThan(1e-5);
+          const g = randn(ref.shape);
+          const [gr, go] = [grad(ref.mul(g).sum(), [x, W, b]), grad(ours.mul(g).sum(), [x, W, b])];
+          gr.forEach((t, i) => expect(t!.sub(go[i]!).abs().max().item() / (1 + t!.abs().max().item())).toBeLessThan(1e-5));
+        });
+      }
+    });
+  }
   it('gradcheck in float64 (input, weight, bias)', () => {
     manualSeed(1);
     for (const [k, p, op] of [[3, 1, 1], [5, 2, 0], [4, 1, 0]]) {
