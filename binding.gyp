@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "gantry",
-      "sources": ["native/binding.cc", "native/ops.cc", "native/allocator.cc", "native/signals.cc"],
+      "sources": ["native/binding.cc", "native/ops.cc", "native/allocator.cc", "native/signals.cc", "native/kernels.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.mjs --include)"
@@ -14,8 +14,8 @@
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
-      "ldflags": ["<!@(node scripts/find-libtorch.mjs --ldflags)"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-fno-loop-unroll-and-jam", "-fopenmp", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "ldflags": ["-fopenmp", "<!@(node scripts/find-libtorch.mjs --ldflags)"],
       "libraries": ["<!@(node scripts/find-libtorch.mjs --libs)"]
     }
   ]

@@ -2,6 +2,7 @@
 // Argument macros (T, D, IL, ...) are defined in binding.h; a wrong argument or a libtorch
 // error becomes a JavaScript Error.
 #include "binding.h"
+#include "kernels.h"
 
 #include <ATen/Parallel.h>
 
@@ -279,7 +280,9 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   OP(inverse, torch::linalg_inv(T(0)));
 
   // convolution, pooling, normalisation
-  OP(conv2d, torch::conv2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
+  OP(conv2d, ::gantry::conv2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
+  // libtorch's own, whatever the shape: the reference the direct kernel is tested against.
+  OP(conv2dLibtorch, torch::conv2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
   OP(convTranspose2d, torch::conv_transpose2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6), IL(7)));
   OP(maxPool2d, torch::max_pool2d(T(0), IL(1), IL(2), IL(3)));
   OP(avgPool2d, torch::avg_pool2d(T(0), IL(1), IL(2), IL(3)));
@@ -287,6 +290,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   OP(dropout, torch::dropout(T(0), D(1), B(2)));
   OP(constantPad, torch::constant_pad_nd(T(0), IL(1), D(2)));
   OP(pixelShuffle, torch::pixel_shuffle(T(0), I(1)));
+  OP(cropShuffle, ::gantry::cropShuffle(T(0), I(1), I(2), I(3), I(4), I(5), OT(6)));
   OP(interpolateBilinear, torch::upsample_bilinear2d(T(0), IL(1), B(2)));
 
   // losses

@@ -134,21 +134,19 @@ export function convTranspose2dSubPixel(x: Tensor, weight: Tensor, bias: Tensor 
   // Output positions per phase, and the input rows/columns they read: [dMin, M − 1 + dMax].
   const [mh, mw] = [Math.ceil(outH / 2), Math.ceil(outW / 2)];
   const pads = [-tw.dMin, mw + tw.dMin + tw.L - 1 - wIn, -th.dMin, mh + th.dMin + th.L - 1 - hIn];
-  let phases: Tensor;
   if (pads.every((v) => v >= 0)) {
-    // conv2d's own (symmetric) zero padding, then the rows and columns the phases need: no padded copy of x.
+    // conv2d's own (symmetric) zero padding; the native crop-and-shuffle then reads the rows and
+    // columns the phases need, interleaves them, crops to the output size and adds the bias in one
+    // pass (no padded copy of x, no copy of the cropped phases).
     const [ph, pw] = [Math.max(pads[2], pads[3]), Math.max(pads[0], pads[1])];
-    phases = conv2d(x, K, null, { padding: [ph, pw] }).narrow(2, ph - pads[2], mh).narrow(3, pw - pads[0], mw);
-  } else {
-    // Crop where the phases read less than the input (large padding): narrow, then pad the rest.
-    const [l, r, t, b] = pads.map((v) => Math.min(v, 0));
-    let xp = x.narrow(3, -l, wIn + l + r).narrow(2, -t, hIn + t + b);
-    if (pads.some((v) => v > 0)) xp = xp.constantPad(pads.map((v) => Math.max(v, 0)), 0);
-    phases = conv2d(xp, K);
+    const phases = conv2d(x, K, null, { padding: [ph, pw] });
+    return wrap(N.cropShuffle(phases.h, 2, ph - pads[2], pw - pads[0], outH, outW, bias?.h ?? null));
   }
-  let y = pixelShuffle(phases, 2);
-  if (y.shape[2] !== outH || y.shape[3] !== outW) y = y.narrow(2, 0, outH).narrow(3, 0, outW);
-  return bias ? y.add(bias.view(1, -1, 1, 1)) : y;
+  // Crop where the phases read less than the input (large padding): narrow, then pad the rest.
+  const [l, r, t, b] = pads.map((v) => Math.min(v, 0));
+  let xp = x.narrow(3, -l, wIn + l + r).narrow(2, -t, hIn + t + b);
+  if (pads.some((v) => v > 0)) xp = xp.constantPad(pads.map((v) => Math.max(v, 0)), 0);
+  return wrap(N.cropShuffle(conv2d(xp, K).h, 2, 0, 0, outH, outW, bias?.h ?? null));
 }
 export const maxPool2d = (x: Tensor, kernel: number | number[], stride?: number | number[], padding: number | number[] = 0) =>
   wrap(N.maxPool2d(x.h, pair(kernel), pair(stride ?? kernel), pair(padding)));

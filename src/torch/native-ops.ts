@@ -32,10 +32,12 @@ export interface NativeOps {
   constantPad: (a0: Handle, a1: number[], a2: number) => Handle;
   contiguous: (a0: Handle) => Handle;
   conv2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
+  conv2dLibtorch: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
   convTranspose2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number, a7: number[]) => Handle;
   copy_: (a0: Handle, a1: Handle) => void;
   cos: (a0: Handle) => Handle;
   cpuAllocatorStats: () => { caching: boolean; hits: number; misses: number; cachedBytes: number; capBytes: number };
+  cropShuffle: (a0: Handle, a1: number, a2: number, a3: number, a4: number, a5: number, a6: Handle | null) => Handle;
   crossEntropy: (a0: Handle, a1: Handle, a2: string) => Handle;
   cudaDeviceCount: () => number;
   cudaIsAvailable: () => boolean;

@@ -1,5 +1,6 @@
 // gantry's stride-2 ConvTranspose2d (sub-pixel: one regular convolution per output phase, then
-// pixel_shuffle) against libtorch's own transposed convolution, and against finite differences.
+// the native crop-and-shuffle) against libtorch's own transposed convolution, and against finite
+// differences.
 import { describe, expect, it } from 'vitest';
 import { F, grad, manualSeed, randn, scope, wrap, type Tensor } from '../../src/torch/index.js';
 import { N } from '../../src/torch/native.js';
@@ -49,6 +50,27 @@ describe('ConvTranspose2d, stride 2', () => {
       }
     });
   }
+  it("gradients of a gradient's norm equal libtorch's (float64, 1e-10 relative): the crop-and-shuffle to second order", () => {
+    // G → D as in a gradient penalty on G's output taken with respect to z-like inputs: the norm of
+    // ∂(Σ y·v)/∂x depends on W and b through the sub-pixel route's backward, so its gradient runs
+    // the crop-and-shuffle's backward of its backward.
+    const run = (route: (x: Tensor, W: Tensor, b: Tensor) => Tensor) =>
+      scope(() => {
+        manualSeed(5);
+        const x = randn([2, 8, 4, 4], { dtype: 'float64' }).requiresGrad_(true);
+        const W = randn([8, 4, 3, 3], { dtype: 'float64' }).requiresGrad_(true);
+        const b = randn([4], { dtype: 'float64' }).requiresGrad_(true);
+        const v = randn([2, 4, 7, 7], { dtype: 'float64' });
+        const [gx] = grad(route(x, W, b).tanh().mul(v).sum(), x, { createGraph: true });
+        return grad(gx!.square().sum().sqrt(), [x, W, b]).map((t) => t!.toNumbers());
+      });
+    const ref = run((x, W, b) => libtorch(x, W, b, 1, 0));
+    const ours = run((x, W, b) => F.convTranspose2d(x, W, b, { stride: 2, padding: 1, outputPadding: 0 }));
+    ref.forEach((r, i) => {
+      const scale = 1 + Math.max(...r.map(Math.abs));
+      expect(Math.max(...r.map((val, k) => Math.abs(val - ours[i][k]))) / scale).toBeLessThan(1e-10);
+    });
+  });
   it('gradcheck in float64 (input, weight, bias)', () => {
     manualSeed(1);
     for (const [k, p, op] of [[3, 1, 1], [5, 2, 0], [4, 1, 0]]) {
