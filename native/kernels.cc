@@ -44,6 +44,9 @@ static bool hasBias(const Tensor& b) { return b.defined() && b.numel() > 0; }
 // adjoints their gradient is zero). Up to four output planes accumulate together in registers,
 // so each value read serves four multiply-adds.
 
+// Strides up to this take the direct kernel (its per-phase tables live on the stack).
+constexpr int64_t kMaxStride = 8;
+
 struct Geometry {
   int64_t C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw;
   int64_t R, Wq;   // polyphase plane rows and columns per sample
@@ -109,18 +112,24 @@ GANTRY_INLINE void accumulateAll(S* const* outs, int64_t nOut, const S* const* s
 template <typename S>
 GANTRY_INLINE void polyphase(const S* __restrict x, int64_t n0, int64_t nb, S* __restrict P, const Geometry& g) {
   std::memset(P, 0, sizeof(S) * g.phases() * g.PL);
+  int64_t lo[kMaxStride], hi[kMaxStride];
+  for (int64_t v = 0; v < g.sw; v++) g.columns(v, lo[v], hi[v]);
   for (int64_t b = 0; b < nb; b++)
     for (int64_t c = 0; c < g.C; c++) {
       const S* xc = x + ((n0 + b) * g.C + c) * g.H * g.W;
-      // (m, u) and (q, v) step through h + ph = m·sh + u and w + pw = q·sw + v without a division.
+      // (m, u) steps through h + ph = m·sh + u without a division.
       for (int64_t h = 0, m = g.ph / g.sh, u = g.ph % g.sh; h < g.H && m < g.R; h++, u = u + 1 == g.sh ? (m++, 0) : u + 1) {
         const S* xr = xc + h * g.W;
         for (int64_t v = 0; v < g.sw; v++) {
-          int64_t lo, hi;
-          g.columns(v, lo, hi);
           S* row = P + g.plane(c, u, v) + (b * g.R + m) * g.Wq;
           const S* src = xr + v - g.pw;
-          for (int64_t q = lo; q < hi; q++) row[q] = src[q * g.sw];
+          if (g.sw == 1) {
+            for (int64_t q = lo[v]; q < hi[v]; q++) row[q] = src[q];
+          } else if (g.sw == 2) {
+            for (int64_t q = lo[v]; q < hi[v]; q++) row[q] = src[2 * q];
+          } else {
+            for (int64_t q = lo[v]; q < hi[v]; q++) row[q] = src[q * g.sw];
+          }
         }
       }
     }
@@ -197,6 +206,8 @@ GANTRY_INLINE void gradInputBlock(const S* __restrict gy, const S* __restrict w,
       }, wts);
     }
   // Back from the polyphase planes; x's rows and columns no output reads get zero.
+  int64_t lo[kMaxStride], hi[kMaxStride];
+  for (int64_t v = 0; v < g.sw; v++) g.columns(v, lo[v], hi[v]);
   for (int64_t b = 0; b < nb; b++)
     for (int64_t c = 0; c < g.C; c++) {
       S* xc = gx + ((n0 + b) * g.C + c) * g.H * g.W;
@@ -205,11 +216,15 @@ GANTRY_INLINE void gradInputBlock(const S* __restrict gy, const S* __restrict w,
         for (int64_t w = 0; w < g.W; w++) xr[w] = 0;
         if (m >= g.R) continue;
         for (int64_t v = 0; v < g.sw; v++) {
-          int64_t lo, hi;
-          g.columns(v, lo, hi);
           const S* row = P + g.plane(c, u, v) + (b * g.R + m) * g.Wq;
           S* dst = xr + v - g.pw;
-          for (int64_t q = lo; q < hi; q++) dst[q * g.sw] = row[q];
+          if (g.sw == 1) {
+            for (int64_t q = lo[v]; q < hi[v]; q++) dst[q] = row[q];
+          } else if (g.sw == 2) {
+            for (int64_t q = lo[v]; q < hi[v]; q++) dst[2 * q] = row[q];
+          } else {
+            for (int64_t q = lo[v]; q < hi[v]; q++) dst[q * g.sw] = row[q];
+          }
         }
       }
     }
@@ -448,7 +463,8 @@ static bool directConvFits(const Tensor& x, const Tensor& w, const Tensor& b, co
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int64_t> stride, std::vector<int64_t> padding,
               std::vector<int64_t> dilation, int64_t groups) {
-  if (stride.size() == 2 && padding.size() == 2 && stride[0] > 0 && stride[1] > 0 && padding[0] >= 0 && padding[1] >= 0 &&
+  if (stride.size() == 2 && padding.size() == 2 && stride[0] > 0 && stride[1] > 0 && stride[0] <= kMaxStride && stride[1] <= kMaxStride &&
+      padding[0] >= 0 && padding[1] >= 0 &&
       directConvFits(x, w, b, dilation, groups)) {
     const int64_t OH = (x.size(2) + 2 * padding[0] - w.size(2)) / stride[0] + 1;
     const int64_t OW = (x.size(3) + 2 * padding[1] - w.size(3)) / stride[1] + 1;
@@ -458,41 +474,58 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int
   return torch::conv2d(x, w, b, stride, padding, dilation, groups);
 }
 
+Tensor conv2dChannelsLast(const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int64_t> stride, std::vector<int64_t> padding,
+                          std::vector<int64_t> dilation, int64_t groups) {
+  if (!x.device().is_cpu() || x.dim() != 4 || w.dim() != 4 || directConvFits(x, w, b, dilation, groups))
+    return conv2d(x, w, b, stride, padding, dilation, groups);
+  return torch::conv2d(x.contiguous(at::MemoryFormat::ChannelsLast), w.contiguous(at::MemoryFormat::ChannelsLast), b, stride, padding,
+                       dilation, groups);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Crop, pixel shuffle, crop, bias (kernels.h) and its adjoint.
 
 struct Shuffle {
   int64_t N, C, r, H, W, h0, w0, outH, outW;  // x [N, C·r², H, W] → y [N, C, outH, outW]
+  int64_t channelsLast;                      // x's layout (1: channels-last), which its gradient keeps
 };
 
+// One output plane p = n·C + c of y, from x with strides sx (any layout).
 template <typename S>
-GANTRY_INLINE void shuffleRows(const S* __restrict x, const S* __restrict b, S* __restrict y, const Shuffle& s, int64_t p) {
-  // p = n·C + c: one output plane.
-  const int64_t c = p % s.C, rr = s.r * s.r;
-  const S* xp = x + p * rr * s.H * s.W;
+GANTRY_INLINE void shuffleRows(const S* __restrict x, const int64_t* sx, const S* __restrict b, S* __restrict y, const Shuffle& s,
+                               int64_t p) {
+  const int64_t n = p / s.C, c = p % s.C, rr = s.r * s.r;
+  const S* xp = x + n * sx[0] + c * rr * sx[1];
   S* yp = y + p * s.outH * s.outW;
   const S v = b ? b[c] : S(0);
   for (int64_t h = 0; h < s.outH; h++) {
     const int64_t i = h % s.r, hh = s.h0 + h / s.r;
     S* yr = yp + h * s.outW;
+    const S* xr = xp + i * s.r * sx[1] + hh * sx[2] + s.w0 * sx[3];
     if (s.r == 2) {
-      const S* x0 = xp + ((i * 2) * s.H + hh) * s.W + s.w0;
-      const S* x1 = x0 + s.H * s.W;
+      const S* x1 = xr + sx[1];
       const int64_t half = s.outW / 2;
-      for (int64_t k = 0; k < half; k++) {
-        yr[2 * k] = x0[k] + v;
-        yr[2 * k + 1] = x1[k] + v;
+      if (sx[3] == 1) {
+        for (int64_t k = 0; k < half; k++) {
+          yr[2 * k] = xr[k] + v;
+          yr[2 * k + 1] = x1[k] + v;
+        }
+      } else {
+        for (int64_t k = 0; k < half; k++) {
+          yr[2 * k] = xr[k * sx[3]] + v;
+          yr[2 * k + 1] = x1[k * sx[3]] + v;
+        }
       }
-      if (s.outW % 2) yr[s.outW - 1] = x0[half] + v;
+      if (s.outW % 2) yr[s.outW - 1] = xr[half * sx[3]] + v;
     } else {
-      for (int64_t w = 0; w < s.outW; w++) yr[w] = xp[((i * s.r + w % s.r) * s.H + hh) * s.W + s.w0 + w / s.r] + v;
+      for (int64_t w = 0; w < s.outW; w++) yr[w] = xr[(w % s.r) * sx[1] + (w / s.r) * sx[3]] + v;
     }
   }
 }
 
+// The gradient of x for plane q = (n·C + c)·r² + i·r + j (NCHW), zero where the crop left x unused.
 template <typename S>
-GANTRY_INLINE void unshuffleRows(const S* __restrict gy, S* __restrict gx, const Shuffle& s, int64_t q) {
-  // q = (n·C + c)·r² + i·r + j: one plane of the gradient of x; zero where the crop left x unused.
+GANTRY_INLINE void unshufflePlane(const S* __restrict gy, S* __restrict gx, const Shuffle& s, int64_t q) {
   const int64_t rr = s.r * s.r, p = q / rr, i = (q % rr) / s.r, j = q % s.r;
   const S* gp = gy + p * s.outH * s.outW;
   S* xp = gx + q * s.H * s.W;
@@ -512,49 +545,78 @@ GANTRY_INLINE void unshuffleRows(const S* __restrict gy, S* __restrict gx, const
   }
 }
 
-GANTRY_CLONES static void shufflePlanesF(int64_t p0, int64_t p1, const float* x, const float* b, float* y, const Shuffle& s) {
-  for (int64_t p = p0; p < p1; p++) shuffleRows(x, b, y, s, p);
+// The same in channels-last: row t = n·H + hh of x's gradient, all its columns and channels.
+template <typename S>
+GANTRY_INLINE void unshuffleRowLast(const S* __restrict gy, S* __restrict gx, const Shuffle& s, int64_t t) {
+  const int64_t n = t / s.H, hh = t % s.H, rr = s.r * s.r, K = s.C * rr, plane = s.outH * s.outW;
+  S* xr = gx + t * s.W * K;
+  const S* gn = gy + n * s.C * plane;
+  for (int64_t ww = 0; ww < s.W; ww++) {
+    S* out = xr + ww * K;
+    for (int64_t i = 0; i < s.r; i++) {
+      const int64_t h = (hh - s.h0) * s.r + i;
+      for (int64_t j = 0; j < s.r; j++) {
+        const int64_t w = (ww - s.w0) * s.r + j;
+        S* o = out + i * s.r + j;  // channel c·r² + i·r + j
+        if (h >= 0 && h < s.outH && w >= 0 && w < s.outW) {
+          const S* g = gn + h * s.outW + w;
+          for (int64_t c = 0; c < s.C; c++) o[c * rr] = g[c * plane];
+        } else {
+          for (int64_t c = 0; c < s.C; c++) o[c * rr] = 0;
+        }
+      }
+    }
+  }
 }
-GANTRY_CLONES static void shufflePlanesD(int64_t p0, int64_t p1, const double* x, const double* b, double* y, const Shuffle& s) {
-  for (int64_t p = p0; p < p1; p++) shuffleRows(x, b, y, s, p);
-}
-GANTRY_CLONES static void unshufflePlanesF(int64_t q0, int64_t q1, const float* gy, float* gx, const Shuffle& s) {
-  for (int64_t q = q0; q < q1; q++) unshuffleRows(gy, gx, s, q);
-}
-GANTRY_CLONES static void unshufflePlanesD(int64_t q0, int64_t q1, const double* gy, double* gx, const Shuffle& s) {
-  for (int64_t q = q0; q < q1; q++) unshuffleRows(gy, gx, s, q);
-}
-static void shufflePlanes(int64_t p0, int64_t p1, const float* x, const float* b, float* y, const Shuffle& s) { shufflePlanesF(p0, p1, x, b, y, s); }
-static void shufflePlanes(int64_t p0, int64_t p1, const double* x, const double* b, double* y, const Shuffle& s) { shufflePlanesD(p0, p1, x, b, y, s); }
-static void unshufflePlanes(int64_t q0, int64_t q1, const float* gy, float* gx, const Shuffle& s) { unshufflePlanesF(q0, q1, gy, gx, s); }
-static void unshufflePlanes(int64_t q0, int64_t q1, const double* gy, double* gx, const Shuffle& s) { unshufflePlanesD(q0, q1, gy, gx, s); }
 
-static Tensor shuffleKernel(const Tensor& x_, const Tensor& b_, const Shuffle& s) {
-  Tensor x = x_.contiguous(), b = hasBias(b_) ? b_.contiguous() : Tensor();
-  Tensor y = torch::empty({s.N, s.C, s.outH, s.outW}, x.options());
+#define GANTRY_SHUFFLE(S)                                                                                                        \
+  GANTRY_CLONES static void shufflePlanes(int64_t p0, int64_t p1, const S* x, const int64_t* sx, const S* b, S* y,               \
+                                          const Shuffle& s) {                                                                   \
+    for (int64_t p = p0; p < p1; p++) shuffleRows(x, sx, b, y, s, p);                                                           \
+  }                                                                                                                              \
+  GANTRY_CLONES static void unshufflePlanes(int64_t q0, int64_t q1, const S* gy, S* gx, const Shuffle& s) {                      \
+    for (int64_t q = q0; q < q1; q++) unshufflePlane(gy, gx, s, q);                                                              \
+  }                                                                                                                              \
+  GANTRY_CLONES static void unshuffleRowsLast(int64_t t0, int64_t t1, const S* gy, S* gx, const Shuffle& s) {                    \
+    for (int64_t t = t0; t < t1; t++) unshuffleRowLast(gy, gx, s, t);                                                            \
+  }
+GANTRY_SHUFFLE(float)
+GANTRY_SHUFFLE(double)
+#undef GANTRY_SHUFFLE
+
+static Tensor shuffleKernel(const Tensor& x, const Tensor& b_, const Shuffle& s) {
+  Tensor b = hasBias(b_) ? b_.contiguous() : Tensor();
+  Tensor y = torch::empty({s.N, s.C, s.outH, s.outW}, x.options().memory_format(at::MemoryFormat::Contiguous));
+  const int64_t sx[4] = {x.stride(0), x.stride(1), x.stride(2), x.stride(3)};
   const int64_t planeGrain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, s.outH * s.outW));
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gantry crop_shuffle", [&] {
     const scalar_t *X = x.data_ptr<scalar_t>(), *Bp = b.defined() ? b.data_ptr<scalar_t>() : nullptr;
     scalar_t* Y = y.data_ptr<scalar_t>();
-    at::parallel_for(0, s.N * s.C, planeGrain, [&](int64_t p0, int64_t p1) { shufflePlanes(p0, p1, X, Bp, Y, s); });
+    at::parallel_for(0, s.N * s.C, planeGrain, [&](int64_t p0, int64_t p1) { shufflePlanes(p0, p1, X, sx, Bp, Y, s); });
   });
   return y;
 }
 
 static Tensor unshuffleKernel(const Tensor& gy_, const Shuffle& s) {
   Tensor gy = gy_.contiguous();
-  Tensor gx = torch::empty({s.N, s.C * s.r * s.r, s.H, s.W}, gy.options());
-  const int64_t planeGrain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, s.H * s.W));
+  const auto format = s.channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  Tensor gx = torch::empty({s.N, s.C * s.r * s.r, s.H, s.W}, gy.options().memory_format(format));
   AT_DISPATCH_FLOATING_TYPES(gy.scalar_type(), "gantry crop_shuffle backward", [&] {
     const scalar_t* G = gy.data_ptr<scalar_t>();
     scalar_t* GX = gx.data_ptr<scalar_t>();
-    at::parallel_for(0, s.N * s.C * s.r * s.r, planeGrain, [&](int64_t q0, int64_t q1) { unshufflePlanes(q0, q1, G, GX, s); });
+    if (s.channelsLast) {
+      const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, s.W * s.C * s.r * s.r));
+      at::parallel_for(0, s.N * s.H, grain, [&](int64_t t0, int64_t t1) { unshuffleRowsLast(t0, t1, G, GX, s); });
+    } else {
+      const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, s.H * s.W));
+      at::parallel_for(0, s.N * s.C * s.r * s.r, grain, [&](int64_t q0, int64_t q1) { unshufflePlanes(q0, q1, G, GX, s); });
+    }
   });
   return gx;
 }
 
-static std::vector<int64_t> pack(const Shuffle& s) { return {s.N, s.C, s.r, s.H, s.W, s.h0, s.w0, s.outH, s.outW}; }
-static Shuffle unpack(const std::vector<int64_t>& v) { return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]}; }
+static std::vector<int64_t> pack(const Shuffle& s) { return {s.N, s.C, s.r, s.H, s.W, s.h0, s.w0, s.outH, s.outW, s.channelsLast}; }
+static Shuffle unpack(const std::vector<int64_t>& v) { return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]}; }
 
 class Unshuffle;
 class CropShuffle : public torch::autograd::Function<CropShuffle> {
@@ -598,7 +660,173 @@ Tensor cropShuffle(const Tensor& x, int64_t r, int64_t h0, int64_t w0, int64_t o
     Tensor y = torch::pixel_shuffle(x.narrow(2, h0, (outH + r - 1) / r).narrow(3, w0, (outW + r - 1) / r), r).narrow(2, 0, outH).narrow(3, 0, outW);
     return b.defined() ? y + b.view({1, -1, 1, 1}) : y;
   }
-  return CropShuffle::apply(x, b.defined() ? b : noBias(x), pack({x.size(0), C, r, x.size(2), x.size(3), h0, w0, outH, outW}));
+  const int64_t channelsLast = !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
+  return CropShuffle::apply(x, b.defined() ? b : noBias(x), pack({x.size(0), C, r, x.size(2), x.size(3), h0, w0, outH, outW, channelsLast}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch normalisation in training (kernels.h). x viewed as [N, C, S] (S = H·W, or 1 for 2-D):
+// per channel the mean and the biased variance over N·S values (two passes, accumulated in
+// double), y = (x − mean)·invstd·γ + β with invstd = 1/√(var + ε), and the running statistics
+// moved by the momentum with the unbiased variance, as libtorch. Channels run in parallel, each
+// summed in one fixed order: the same bits for any number of threads.
+
+struct Norm {
+  int64_t N, C, S;
+};
+
+template <typename S>
+GANTRY_INLINE void normForwardChannel(const S* __restrict x, const S* __restrict w, const S* __restrict b, S* __restrict y,
+                                      S* __restrict mean, S* __restrict invstd, double eps, const Norm& d, int64_t c, double& var) {
+  double sum = 0;
+  for (int64_t n = 0; n < d.N; n++) {
+    const S* xr = x + (n * d.C + c) * d.S;
+    S part = 0;
+#pragma omp simd reduction(+ : part)
+    for (int64_t i = 0; i < d.S; i++) part += xr[i];
+    sum += part;
+  }
+  const double count = double(d.N * d.S), mu = sum / count;
+  double sq = 0;
+  for (int64_t n = 0; n < d.N; n++) {
+    const S* xr = x + (n * d.C + c) * d.S;
+    const S m = S(mu);
+    S part = 0;
+#pragma omp simd reduction(+ : part)
+    for (int64_t i = 0; i < d.S; i++) part += (xr[i] - m) * (xr[i] - m);
+    sq += part;
+  }
+  var = sq / count;
+  const double is = 1 / std::sqrt(var + eps);
+  mean[c] = S(mu);
+  invstd[c] = S(is);
+  const S scale = S((w ? double(w[c]) : 1.0) * is), shift = S((b ? double(b[c]) : 0.0) - mu * (w ? double(w[c]) : 1.0) * is);
+  for (int64_t n = 0; n < d.N; n++) {
+    const S* xr = x + (n * d.C + c) * d.S;
+    S* yr = y + (n * d.C + c) * d.S;
+#pragma omp simd
+    for (int64_t i = 0; i < d.S; i++) yr[i] = xr[i] * scale + shift;
+  }
+}
+
+template <typename S>
+GANTRY_INLINE void normBackwardChannel(const S* __restrict gy, const S* __restrict x, const S* __restrict w, const S* __restrict mean,
+                                       const S* __restrict invstd, S* __restrict gx, S* __restrict gw, S* __restrict gb, const Norm& d,
+                                       int64_t c) {
+  const S m = mean[c];
+  double sumG = 0, sumGX = 0;
+  for (int64_t n = 0; n < d.N; n++) {
+    const S* gr = gy + (n * d.C + c) * d.S;
+    const S* xr = x + (n * d.C + c) * d.S;
+    S pg = 0, pgx = 0;
+#pragma omp simd reduction(+ : pg, pgx)
+    for (int64_t i = 0; i < d.S; i++) {
+      pg += gr[i];
+      pgx += gr[i] * (xr[i] - m);
+    }
+    sumG += pg;
+    sumGX += pgx;
+  }
+  const double is = invstd[c], count = double(d.N * d.S), gamma = w ? double(w[c]) : 1.0;
+  if (gw) gw[c] = S(sumGX * is);
+  if (gb) gb[c] = S(sumG);
+  if (!gx) return;
+  // gx = γ·invstd·(gy − mean(gy) − (x − mean)·invstd²·mean(gy·(x − mean)))
+  const S k = S(gamma * is), a = S(sumG / count), bcoef = S(is * is * sumGX / count);
+  for (int64_t n = 0; n < d.N; n++) {
+    const S* gr = gy + (n * d.C + c) * d.S;
+    const S* xr = x + (n * d.C + c) * d.S;
+    S* out = gx + (n * d.C + c) * d.S;
+#pragma omp simd
+    for (int64_t i = 0; i < d.S; i++) out[i] = k * (gr[i] - a - (xr[i] - m) * bcoef);
+  }
+}
+
+#define GANTRY_NORM(S)                                                                                                          \
+  GANTRY_CLONES static void normForward(const S* x, const S* w, const S* b, S* y, S* mean, S* invstd, double eps, const Norm& d, \
+                                        int64_t c, double& var) {                                                               \
+    normForwardChannel(x, w, b, y, mean, invstd, eps, d, c, var);                                                               \
+  }                                                                                                                             \
+  GANTRY_CLONES static void normBackward(const S* gy, const S* x, const S* w, const S* mean, const S* invstd, S* gx, S* gw,      \
+                                         S* gb, const Norm& d, int64_t c) {                                                     \
+    normBackwardChannel(gy, x, w, mean, invstd, gx, gw, gb, d, c);                                                              \
+  }
+GANTRY_NORM(float)
+GANTRY_NORM(double)
+#undef GANTRY_NORM
+
+static Norm normShape(const Tensor& x) { return {x.size(0), x.size(1), x.dim() > 2 ? x.numel() / (x.size(0) * x.size(1)) : 1}; }
+
+class BatchNormTrain : public torch::autograd::Function<BatchNormTrain> {
+ public:
+  // running stats: empty tensors when not tracked; updated in place.
+  static Tensor forward(AutogradContext* ctx, const Tensor& x_, const Tensor& w_, const Tensor& b_, Tensor runningMean, Tensor runningVar,
+                        double momentum, double eps) {
+    Tensor x = x_.contiguous(), w = hasBias(w_) ? w_.contiguous() : Tensor(), b = hasBias(b_) ? b_.contiguous() : Tensor();
+    const Norm d = normShape(x);
+    Tensor y = torch::empty_like(x), mean = torch::empty({d.C}, x.options()), invstd = torch::empty({d.C}, x.options());
+    std::vector<double> var(d.C);
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gantry batch_norm", [&] {
+      const scalar_t *X = x.data_ptr<scalar_t>(), *W = w.defined() ? w.data_ptr<scalar_t>() : nullptr, *B = b.defined() ? b.data_ptr<scalar_t>() : nullptr;
+      scalar_t *Y = y.data_ptr<scalar_t>(), *M = mean.data_ptr<scalar_t>(), *I = invstd.data_ptr<scalar_t>();
+      at::parallel_for(0, d.C, 1, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; c++) normForward(X, W, B, Y, M, I, eps, d, c, var[c]);
+      });
+    });
+    if (runningMean.numel() > 0 || runningVar.numel() > 0) {
+      torch::NoGradGuard noGrad;
+      const double n = double(d.N * d.S);
+      Tensor v = torch::tensor(var, torch::kDouble).to(x.scalar_type());
+      if (runningMean.numel() > 0) runningMean.mul_(1 - momentum).add_(mean, momentum);
+      if (runningVar.numel() > 0) runningVar.mul_(1 - momentum).add_(v * (n / std::max(1.0, n - 1)), momentum);
+    }
+    ctx->save_for_backward({x_, w_, mean, invstd});
+    ctx->saved_data["eps"] = eps;
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const Tensor &x = saved[0], &w = saved[1], &mean = saved[2], &invstd = saved[3];
+    const Tensor& gy = grads[0];
+    const bool needX = ctx->needs_input_grad(0), needW = ctx->needs_input_grad(1), needB = ctx->needs_input_grad(2);
+    if (!gy.defined()) return {Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+    if (torch::GradMode::is_enabled()) {
+      // Gradients of gradients: libtorch's own backward, which autograd differentiates again.
+      auto r = torch::native_batch_norm_backward(gy, x, hasBias(w) ? w : Tensor(), Tensor(), Tensor(), mean, invstd, true,
+                                                 ctx->saved_data["eps"].toDouble(), {needX, needW && hasBias(w), needB});
+      return {std::get<0>(r), std::get<1>(r), std::get<2>(r), Tensor(), Tensor(), Tensor(), Tensor()};
+    }
+    Tensor xc = x.contiguous(), g = gy.contiguous();
+    const Norm d = normShape(xc);
+    Tensor gx = needX ? torch::empty_like(xc) : Tensor(), gw = needW ? torch::empty({d.C}, xc.options()) : Tensor(),
+           gb = needB ? torch::empty({d.C}, xc.options()) : Tensor();
+    AT_DISPATCH_FLOATING_TYPES(xc.scalar_type(), "gantry batch_norm backward", [&] {
+      const scalar_t *G = g.data_ptr<scalar_t>(), *X = xc.data_ptr<scalar_t>(), *W = hasBias(w) ? w.data_ptr<scalar_t>() : nullptr;
+      const scalar_t *M = mean.data_ptr<scalar_t>(), *I = invstd.data_ptr<scalar_t>();
+      scalar_t *GX = needX ? gx.data_ptr<scalar_t>() : nullptr, *GW = needW ? gw.data_ptr<scalar_t>() : nullptr,
+               *GB = needB ? gb.data_ptr<scalar_t>() : nullptr;
+      at::parallel_for(0, d.C, 1, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; c++) normBackward(G, X, W, M, I, GX, GW, GB, d, c);
+      });
+    });
+    return {gx, gw, gb, Tensor(), Tensor(), Tensor(), Tensor()};
+  }
+};
+
+Tensor batchNorm(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& rm, const Tensor& rv, bool training, double momentum,
+                 double eps) {
+  const auto dt = x.scalar_type();
+  auto fits = [&](const Tensor& t, int64_t C) {
+    return !t.defined() || (t.device().is_cpu() && t.scalar_type() == dt && t.dim() == 1 && t.size(0) == C && t.is_contiguous());
+  };
+  if (training && x.dim() >= 2 && x.dim() <= 4 && x.device().is_cpu() && x.layout() == torch::kStrided && (dt == torch::kFloat || dt == torch::kDouble) &&
+      x.size(0) > 0 && x.size(1) > 0 && x.numel() > x.size(1) && fits(w, x.size(1)) && fits(b, x.size(1)) && fits(rm, x.size(1)) &&
+      fits(rv, x.size(1)) && !(rm.defined() && rm.requires_grad()) && !(rv.defined() && rv.requires_grad())) {
+    return BatchNormTrain::apply(x, w.defined() ? w : noBias(x), b.defined() ? b : noBias(x), rm.defined() ? rm : noBias(x),
+                                 rv.defined() ? rv : noBias(x), momentum, eps);
+  }
+  return torch::batch_norm(x, w, b, rm, rv, training, momentum, eps, true);
 }
 
 }  // namespace gantry

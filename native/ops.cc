@@ -281,12 +281,15 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
 
   // convolution, pooling, normalisation
   OP(conv2d, ::gantry::conv2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
+  OP(conv2dChannelsLast, ::gantry::conv2dChannelsLast(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
   // libtorch's own, whatever the shape: the reference the direct kernel is tested against.
   OP(conv2dLibtorch, torch::conv2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
   OP(convTranspose2d, torch::conv_transpose2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6), IL(7)));
   OP(maxPool2d, torch::max_pool2d(T(0), IL(1), IL(2), IL(3)));
   OP(avgPool2d, torch::avg_pool2d(T(0), IL(1), IL(2), IL(3)));
-  OP(batchNorm, torch::batch_norm(T(0), OT(1), OT(2), OT(3), OT(4), B(5), D(6), D(7), true));
+  OP(batchNorm, ::gantry::batchNorm(T(0), OT(1), OT(2), OT(3), OT(4), B(5), D(6), D(7)));
+  // libtorch's own, whatever the input: the reference the native kernel is tested against.
+  OP(batchNormLibtorch, torch::batch_norm(T(0), OT(1), OT(2), OT(3), OT(4), B(5), D(6), D(7), true));
   OP(dropout, torch::dropout(T(0), D(1), B(2)));
   OP(constantPad, torch::constant_pad_nd(T(0), IL(1), D(2)));
   OP(pixelShuffle, torch::pixel_shuffle(T(0), I(1)));

@@ -138,8 +138,10 @@ export function convTranspose2dSubPixel(x: Tensor, weight: Tensor, bias: Tensor 
     // conv2d's own (symmetric) zero padding; the native crop-and-shuffle then reads the rows and
     // columns the phases need, interleaves them, crops to the output size and adds the bias in one
     // pass (no padded copy of x, no copy of the cropped phases).
+    // The phase convolution runs channels-last (oneDNN then reorders neither its output nor that
+    // output's gradient) and the crop-and-shuffle reads it in place, writing y in NCHW.
     const [ph, pw] = [Math.max(pads[2], pads[3]), Math.max(pads[0], pads[1])];
-    const phases = conv2d(x, K, null, { padding: [ph, pw] });
+    const phases = wrap(N.conv2dChannelsLast(x.h, K.h, null, [1, 1], [ph, pw], [1, 1], 1));
     return wrap(N.cropShuffle(phases.h, 2, ph - pads[2], pw - pads[0], outH, outW, bias?.h ?? null));
   }
   // Crop where the phases read less than the input (large padding): narrow, then pad the rest.

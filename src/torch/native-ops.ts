@@ -17,6 +17,7 @@ export interface NativeOps {
   backward: (a0: Handle, a1: Handle | null, a2: boolean, a3: boolean) => void;
   backwardInputs: (a0: Handle, a1: Handle | null, a2: boolean, a3: boolean, a4: Handle[]) => void;
   batchNorm: (a0: Handle, a1: Handle | null, a2: Handle | null, a3: Handle | null, a4: Handle | null, a5: boolean, a6: number, a7: number) => Handle;
+  batchNormLibtorch: (a0: Handle, a1: Handle | null, a2: Handle | null, a3: Handle | null, a4: Handle | null, a5: boolean, a6: number, a7: number) => Handle;
   bce: (a0: Handle, a1: Handle, a2: Handle | null, a3: string) => Handle;
   bceWithLogits: (a0: Handle, a1: Handle, a2: Handle | null, a3: string) => Handle;
   bincount: (a0: Handle, a1: number) => Handle;
@@ -32,6 +33,7 @@ export interface NativeOps {
   constantPad: (a0: Handle, a1: number[], a2: number) => Handle;
   contiguous: (a0: Handle) => Handle;
   conv2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
+  conv2dChannelsLast: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
   conv2dLibtorch: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
   convTranspose2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number, a7: number[]) => Handle;
   copy_: (a0: Handle, a1: Handle) => void;

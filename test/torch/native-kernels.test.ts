@@ -1,7 +1,8 @@
-// gantry's direct few-channel convolution (native/kernels.cc: in·out channels ≤ 32 on the CPU)
-// against libtorch's own conv2d, and against finite differences, to second order.
+// gantry's native CPU kernels (native/kernels.cc) against libtorch's own ops and against finite
+// differences, to second order: the direct few-channel convolution (in·out channels ≤ 32) and
+// batch normalisation in training. (The sub-pixel crop-and-shuffle: conv-transpose.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { F, getNumThreads, grad, manualSeed, randn, scope, setNumThreads, wrap, type Tensor } from '../../src/torch/index.js';
+import { F, getNumThreads, grad, manualSeed, ones, randn, scope, setNumThreads, wrap, zeros, type Tensor } from '../../src/torch/index.js';
 import { N } from '../../src/torch/native.js';
 import { f64, gradcheck } from '../helpers.js';
 
@@ -96,6 +97,86 @@ describe('direct few-channel conv2d', () => {
     };
     try {
       expect(weightGrad(2)).toEqual(weightGrad(1));
+    } finally {
+      setNumThreads(before);
+    }
+  });
+});
+
+type Norm = (x: Tensor, w: Tensor | null, b: Tensor | null, rm: Tensor | null, rv: Tensor | null) => Tensor;
+const bnLibtorch: Norm = (x, w, b, rm, rv) => wrap(N.batchNormLibtorch(x.h, w?.h ?? null, b?.h ?? null, rm?.h ?? null, rv?.h ?? null, true, 0.1, 1e-5));
+const bnGantry: Norm = (x, weight, bias, runningMean, runningVar) => F.batchNorm(x, { weight, bias, runningMean, runningVar, training: true, momentum: 0.1, eps: 1e-5 });
+
+describe('batch normalisation in training', () => {
+  // W4's G and D maps, a BatchNorm1d batch, a 3-d input, and a map of one pixel.
+  const SHAPES = [[128, 8, 28, 28], [128, 64, 4, 4], [64, 16], [3, 4, 5], [7, 3, 1, 1]];
+  it('same output, running statistics and gradients as libtorch (float32, 1e-5 relative), affine or not', () => {
+    manualSeed(6);
+    for (const shape of SHAPES) {
+      for (const affine of [true, false]) {
+        scope(() => {
+          const C = shape[1];
+          const x = randn(shape).mul(3).add(1).requiresGrad_(true);
+          const w = affine ? randn([C]).requiresGrad_(true) : null;
+          const b = affine ? randn([C]).requiresGrad_(true) : null;
+          const stats = () => [randn([C]), randn([C]).abs().add(0.5)];
+          const [rm1, rv1] = stats();
+          const [rm2, rv2] = [rm1.clone(), rv1.clone()];
+          const [ref, ours] = [bnLibtorch(x, w, b, rm1, rv1), bnGantry(x, w, b, rm2, rv2)];
+          expect(relErr(ours, ref)).toBeLessThan(1e-5);
+          expect(relErr(rm2, rm1)).toBeLessThan(1e-6);
+          expect(relErr(rv2, rv1)).toBeLessThan(1e-6);
+          const g = randn(shape);
+          const inputs = affine ? [x, w!, b!] : [x];
+          const [gr, go] = [grad(ref.mul(g).sum(), inputs), grad(ours.mul(g).sum(), inputs)];
+          gr.forEach((t, i) => expect(relErr(go[i]!, t!)).toBeLessThan(1e-5));
+        });
+      }
+    }
+  });
+
+  it('without running statistics, and in float64 against finite differences', () => {
+    manualSeed(7);
+    scope(() => {
+      const x = randn([6, 3, 4, 4]);
+      expect(relErr(bnGantry(x, null, null, null, null), bnLibtorch(x, null, null, null, null))).toBeLessThan(1e-5);
+    });
+    const err = gradcheck(([x, w, b]) => bnGantry(x, w, b, zeros([3], { dtype: 'float64' }), ones([3], { dtype: 'float64' })), [f64([4, 3, 2, 3]), f64([3]), f64([3])]);
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  it("gradients of a gradient penalty through a BatchNorm critic equal libtorch's (float64, 1e-10 relative)", () => {
+    const run = (bn: Norm) =>
+      scope(() => {
+        manualSeed(8);
+        const x = f64([6, 4, 3, 3]).requiresGrad_(true);
+        const [w, b] = [f64([4]).requiresGrad_(true), f64([4]).requiresGrad_(true)];
+        const v = f64([6, 4, 3, 3]);
+        const [gx] = grad(bn(x, w, b, null, null).tanh().mul(v).sum(), x, { createGraph: true });
+        return grad(gx!.square().sum().sqrt(), [x, w, b]).map((t) => t!.toNumbers());
+      });
+    const [ref, ours] = [run(bnLibtorch), run(bnGantry)];
+    ref.forEach((r, i) => {
+      const scale = 1 + Math.max(...r.map(Math.abs));
+      expect(Math.max(...r.map((val, k) => Math.abs(val - ours[i][k]))) / scale).toBeLessThan(1e-10);
+    });
+  });
+
+  it('the same bits with 1 and 2 threads', () => {
+    const before = getNumThreads();
+    const run = (threads: number) => {
+      setNumThreads(threads);
+      return scope(() => {
+        manualSeed(9);
+        const x = randn([32, 8, 14, 14]).requiresGrad_(true);
+        const w = randn([8]).requiresGrad_(true);
+        const y = bnGantry(x, w, null, zeros([8]), ones([8]));
+        const [gx, gw] = grad(y.mul(randn(y.shape)).sum(), [x, w]);
+        return [...y.toNumbers(), ...gx!.toNumbers(), ...gw!.toNumbers()];
+      });
+    };
+    try {
+      expect(run(2)).toEqual(run(1));
     } finally {
       setNumThreads(before);
     }
