@@ -44,6 +44,10 @@ static bool hasBias(const Tensor& b) { return b.defined() && b.numel() > 0; }
 // adjoints their gradient is zero). Up to four output planes accumulate together in registers,
 // so each value read serves four multiply-adds.
 
+// The unit of the flat loops: two 64-byte vector registers per accumulator, so each weight
+// broadcast from memory serves two multiply-adds.
+constexpr int64_t kChunkBytes = 128;
+
 // Strides up to this take the direct kernel (its per-phase tables live on the stack).
 constexpr int64_t kMaxStride = 8;
 
@@ -51,7 +55,7 @@ struct Geometry {
   int64_t C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw;
   int64_t R, Wq;   // polyphase plane rows and columns per sample
   int64_t B;       // samples per block
-  int64_t L;       // flat outputs of a block, rounded up to whole vector registers (64 bytes)
+  int64_t L;       // flat outputs of a block, rounded up to whole chunks (kChunkBytes)
   int64_t reach;   // the largest tap offset
   int64_t PL;      // one phase plane, with the reads past its end
   int64_t GL;      // one wide gradient plane, with zeros before and after
@@ -70,7 +74,7 @@ struct Geometry {
 // length): the OB accumulators stay in registers across all the taps.
 template <typename S, int OB>
 GANTRY_INLINE void accumulate(S* const* outs, const S* const* srcs, const S* wts, int64_t T, int64_t L) {
-  constexpr int V = 64 / sizeof(S);
+  constexpr int V = kChunkBytes / sizeof(S);
   for (int64_t f0 = 0; f0 < L; f0 += V) {
     S acc[OB][V];
     for (int j = 0; j < OB; j++)
@@ -297,7 +301,7 @@ static Geometry geometry(int64_t N, int64_t C, int64_t H, int64_t W, int64_t O, 
   g.R = g.OH + (KH - 1) / g.sh;
   g.Wq = g.OW + (KW - 1) / g.sw;
   g.B = std::max<int64_t>(1, std::min<int64_t>(4096 / (g.R * g.Wq), (N + 7) / 8));
-  const int64_t V = 64 / valueBytes;
+  const int64_t V = kChunkBytes / valueBytes;
   auto up = [V](int64_t n) { return (n + V - 1) / V * V; };
   g.L = up(g.B * g.R * g.Wq);
   g.reach = ((KH - 1) / g.sh) * g.Wq + (KW - 1) / g.sw;
