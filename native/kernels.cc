@@ -29,6 +29,15 @@ using torch::autograd::variable_list;
 static Tensor noBias(const Tensor& like) { return torch::empty({0}, like.options().requires_grad(false)); }
 static bool hasBias(const Tensor& b) { return b.defined() && b.numel() > 0; }
 
+// GANTRY_KERNELS=libtorch sends every op here to libtorch's own kernels (for comparisons).
+static bool nativeKernels() {
+  static const bool on = [] {
+    const char* v = std::getenv("GANTRY_KERNELS");
+    return !(v && std::string(v) == "libtorch");
+  }();
+  return on;
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Few-channel convolution. x [N, C, H, W], w [O, C, KH, KW], y [N, O, OH, OW], stride s, padding p:
@@ -446,17 +455,9 @@ variable_list DirectConv::backward(AutogradContext* ctx, variable_list grads) {
   return {dx, dw, db, Tensor()};
 }
 
-static bool directConvEnabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("GANTRY_CONV");
-    return !(v && std::string(v) == "libtorch");
-  }();
-  return on;
-}
-
 // Where the direct kernel applies; anything else (and every shape error) is libtorch's.
 static bool directConvFits(const Tensor& x, const Tensor& w, const Tensor& b, const std::vector<int64_t>& dilation, int64_t groups) {
-  if (!directConvEnabled() || groups != 1 || dilation.size() != 2 || dilation[0] != 1 || dilation[1] != 1) return false;
+  if (!nativeKernels() || groups != 1 || dilation.size() != 2 || dilation[0] != 1 || dilation[1] != 1) return false;
   if (x.dim() != 4 || w.dim() != 4 || !x.device().is_cpu() || !w.device().is_cpu() || x.layout() != torch::kStrided) return false;
   auto dt = x.scalar_type();
   if ((dt != torch::kFloat && dt != torch::kDouble) || w.scalar_type() != dt || w.layout() != torch::kStrided) return false;
@@ -491,7 +492,7 @@ class ToChannelsLast : public torch::autograd::Function<ToChannelsLast> {
 
 Tensor conv2dChannelsLast(const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int64_t> stride, std::vector<int64_t> padding,
                           std::vector<int64_t> dilation, int64_t groups) {
-  if (!x.device().is_cpu() || x.dim() != 4 || w.dim() != 4 || !x.is_contiguous() || directConvFits(x, w, b, dilation, groups))
+  if (!nativeKernels() || !x.device().is_cpu() || x.dim() != 4 || w.dim() != 4 || !x.is_contiguous() || directConvFits(x, w, b, dilation, groups))
     return conv2d(x, w, b, stride, padding, dilation, groups);
   return torch::conv2d(ToChannelsLast::apply(x), w.contiguous(at::MemoryFormat::ChannelsLast), b, stride, padding, dilation, groups);
 }
@@ -668,7 +669,7 @@ Tensor cropShuffle(const Tensor& x, int64_t r, int64_t h0, int64_t w0, int64_t o
               "crop_shuffle: rows ", h0, "+, columns ", w0, "+ of an output ", outH, "×", outW, " do not fit the input ", x.sizes());
   TORCH_CHECK(!b.defined() || (b.dim() == 1 && b.size(0) == C), "crop_shuffle: bias must have ", C, " values");
   const auto dt = x.scalar_type();
-  const bool native = x.device().is_cpu() && x.layout() == torch::kStrided && (dt == torch::kFloat || dt == torch::kDouble) &&
+  const bool native = nativeKernels() && x.device().is_cpu() && x.layout() == torch::kStrided && (dt == torch::kFloat || dt == torch::kDouble) &&
                       (!b.defined() || (b.device().is_cpu() && b.scalar_type() == dt));
   if (!native) {
     Tensor y = torch::pixel_shuffle(x.narrow(2, h0, (outH + r - 1) / r).narrow(3, w0, (outW + r - 1) / r), r).narrow(2, 0, outH).narrow(3, 0, outW);
@@ -834,7 +835,7 @@ Tensor batchNorm(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor
   auto fits = [&](const Tensor& t, int64_t C) {
     return !t.defined() || (t.device().is_cpu() && t.scalar_type() == dt && t.dim() == 1 && t.size(0) == C && t.is_contiguous());
   };
-  if (training && x.dim() >= 2 && x.dim() <= 4 && x.device().is_cpu() && x.layout() == torch::kStrided && (dt == torch::kFloat || dt == torch::kDouble) &&
+  if (nativeKernels() && training && x.dim() >= 2 && x.dim() <= 4 && x.device().is_cpu() && x.layout() == torch::kStrided && (dt == torch::kFloat || dt == torch::kDouble) &&
       x.size(0) > 0 && x.size(1) > 0 && x.numel() > x.size(1) && fits(w, x.size(1)) && fits(b, x.size(1)) && fits(rm, x.size(1)) &&
       fits(rv, x.size(1)) && !(rm.defined() && rm.requires_grad()) && !(rv.defined() && rv.requires_grad())) {
     return BatchNormTrain::apply(x, w.defined() ? w : noBias(x), b.defined() ? b : noBias(x), rm.defined() ? rm : noBias(x),

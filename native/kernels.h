@@ -1,6 +1,7 @@
 // Hand-written CPU kernels for the shapes where libtorch's are slow (docs/ENGINE.md, "W4"), each
-// an autograd function whose backward is built from the same functions, so gradients of gradients
-// work (WGAN-GP's penalty, unrolled updates). Anything else goes to libtorch unchanged.
+// an autograd function whose backward is built from the same functions (or libtorch's), so
+// gradients of gradients work (WGAN-GP's penalty, unrolled updates). Anything else goes to
+// libtorch unchanged, and GANTRY_KERNELS=libtorch sends everything there.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,7 +13,7 @@ namespace gantry {
 // As torch::conv2d. Few-channel convolutions on the CPU (in·out channels ≤ 32, float or double,
 // groups 1, no dilation: the discriminators and the last layer of the small-d networks) run on a
 // direct kernel instead of oneDNN, which pads their 2-, 3-, 4- and 8-channel tensors to its 16- (or
-// 8-) channel blocks and back on every call. GANTRY_CONV=libtorch turns the direct kernel off.
+// 8-) channel blocks and back on every call.
 torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, std::vector<int64_t> stride,
                      std::vector<int64_t> padding, std::vector<int64_t> dilation, int64_t groups);
 
