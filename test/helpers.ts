@@ -50,3 +50,8 @@ export function expectClose(got: Record<string, number>, want: Record<string, nu
     throw new Error(`outside rtol ${rtol}, atol ${atol}:\n  ${lines.join('\n  ')}`);
   }
 }
+
+/** Largest |a − b| / (1 + max |a|) over lists of numbers taken pairwise (gradients of two implementations). */
+export function maxRelDiff(ref: number[][], ours: number[][]): number {
+  return Math.max(...ref.map((r, i) => Math.max(...r.map((v, k) => Math.abs(v - ours[i][k]))) / (1 + Math.max(...r.map(Math.abs)))));
+}

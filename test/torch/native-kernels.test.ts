@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { F, getNumThreads, grad, manualSeed, ones, randn, scope, setNumThreads, wrap, zeros, type Tensor } from '../../src/torch/index.js';
 import { N } from '../../src/torch/native.js';
-import { f64, gradcheck } from '../helpers.js';
+import { f64, gradcheck, maxRelDiff } from '../helpers.js';
 
 type Conv = (x: Tensor, w: Tensor, b: Tensor | null, stride: number[], padding: number[]) => Tensor;
 const libtorch: Conv = (x, w, b, stride, padding) => wrap(N.conv2dLibtorch(x.h, w.h, b?.h ?? null, stride, padding, [1, 1], 1));
@@ -26,6 +26,18 @@ const CASES = [
   [4, 1, 3, 3, 2, 2, 1, 1, 3, 2],
   [32, 1, 5, 5, 2, 2, 2, 2, 9, 9],
 ];
+/** fn's result (in a scope) with 1 and then 2 intra-op threads; the setting is restored. */
+function withOneAndTwoThreads<T>(fn: () => T): [T, T] {
+  const before = getNumThreads();
+  try {
+    return [1, 2].map((n) => {
+      setNumThreads(n);
+      return scope(fn);
+    }) as [T, T];
+  } finally {
+    setNumThreads(before);
+  }
+}
 const relErr = (a: Tensor, b: Tensor) => a.sub(b).abs().max().item() / (1 + b.abs().max().item());
 
 describe('direct few-channel conv2d', () => {
@@ -76,30 +88,19 @@ describe('direct few-channel conv2d', () => {
           return grad(penalty, [x, W, b, W2]).map((t) => t!.toNumbers());
         });
       const [ref, ours] = [run(libtorch), run(gantry)];
-      ref.forEach((r, i) => {
-        const scale = 1 + Math.max(...r.map(Math.abs));
-        expect(Math.max(...r.map((v, k) => Math.abs(v - ours[i][k]))) / scale).toBeLessThan(1e-10);
-      });
+      expect(maxRelDiff(ref, ours)).toBeLessThan(1e-10);
     }
   });
 
   it('the weight gradient has the same bits with 1 and 2 threads', () => {
-    const before = getNumThreads();
-    const weightGrad = (threads: number) => {
-      setNumThreads(threads);
-      return scope(() => {
-        manualSeed(4);
-        const x = randn([128, 8, 28, 28]);
-        const W = randn([3, 8, 3, 3]).requiresGrad_(true);
-        const y = F.conv2d(x, W, null, { padding: 1 });
-        return grad(y.mul(randn(y.shape)).sum(), W)[0]!.toNumbers();
-      });
-    };
-    try {
-      expect(weightGrad(2)).toEqual(weightGrad(1));
-    } finally {
-      setNumThreads(before);
-    }
+    const [one, two] = withOneAndTwoThreads(() => {
+      manualSeed(4);
+      const x = randn([128, 8, 28, 28]);
+      const W = randn([3, 8, 3, 3]).requiresGrad_(true);
+      const y = F.conv2d(x, W, null, { padding: 1 });
+      return grad(y.mul(randn(y.shape)).sum(), W)[0]!.toNumbers();
+    });
+    expect(two).toEqual(one);
   });
 });
 
@@ -156,29 +157,18 @@ describe('batch normalisation in training', () => {
         return grad(gx!.square().sum().sqrt(), [x, w, b]).map((t) => t!.toNumbers());
       });
     const [ref, ours] = [run(bnLibtorch), run(bnGantry)];
-    ref.forEach((r, i) => {
-      const scale = 1 + Math.max(...r.map(Math.abs));
-      expect(Math.max(...r.map((val, k) => Math.abs(val - ours[i][k]))) / scale).toBeLessThan(1e-10);
-    });
+    expect(maxRelDiff(ref, ours)).toBeLessThan(1e-10);
   });
 
   it('the same bits with 1 and 2 threads', () => {
-    const before = getNumThreads();
-    const run = (threads: number) => {
-      setNumThreads(threads);
-      return scope(() => {
-        manualSeed(9);
-        const x = randn([32, 8, 14, 14]).requiresGrad_(true);
-        const w = randn([8]).requiresGrad_(true);
-        const y = bnGantry(x, w, null, zeros([8]), ones([8]));
-        const [gx, gw] = grad(y.mul(randn(y.shape)).sum(), [x, w]);
-        return [...y.toNumbers(), ...gx!.toNumbers(), ...gw!.toNumbers()];
-      });
-    };
-    try {
-      expect(run(2)).toEqual(run(1));
-    } finally {
-      setNumThreads(before);
-    }
+    const [one, two] = withOneAndTwoThreads(() => {
+      manualSeed(9);
+      const x = randn([32, 8, 14, 14]).requiresGrad_(true);
+      const w = randn([8]).requiresGrad_(true);
+      const y = bnGantry(x, w, null, zeros([8]), ones([8]));
+      const [gx, gw] = grad(y.mul(randn(y.shape)).sum(), [x, w]);
+      return [...y.toNumbers(), ...gx!.toNumbers(), ...gw!.toNumbers()];
+    });
+    expect(two).toEqual(one);
   });
 });
