@@ -1,7 +1,8 @@
-// Direct few-channel convolution and the sub-pixel crop-and-shuffle (kernels.h). The loops are plain
-// C++ that the compiler vectorises, built three times (AVX-512, AVX2 + FMA, baseline x86-64) and
-// chosen at load time for the CPU at hand. Sums run in a fixed order for a given shape, whatever
-// the number of threads, so a run repeats bit for bit on one machine.
+// gantry's native CPU kernels (kernels.h): the direct few-channel convolution, the channels-last
+// phase convolution, the sub-pixel crop-and-shuffle and batch normalisation in training. The loops
+// are plain C++ that the compiler vectorises, built three times (AVX-512, AVX2 + FMA, baseline
+// x86-64) and chosen at load time for the CPU at hand. Sums run in a fixed order for a given shape,
+// whatever the number of threads, so a run repeats bit for bit on one machine.
 #include "kernels.h"
 
 #include <ATen/Parallel.h>

@@ -34,8 +34,9 @@ export type ConvTransposeOptions = ConvOptions & { outputPadding?: number | read
  * As F.conv_transpose2d. Stride-2 layers on the CPU (every DCGAN generator layer) take the
  * sub-pixel route: libtorch's CPU transposed convolution is its slow reference path
  * (aten::slow_conv_transpose2d, 74 % of a small-d step), while one regular convolution with 4× the
- * output channels (one per output phase) followed by pixel_shuffle runs on oneDNN and gives the
- * same numbers. GANTRY_CONV_TRANSPOSE=libtorch selects libtorch's path everywhere.
+ * output channels (one per output phase, channels-last on oneDNN) followed by the native
+ * crop-and-shuffle gives the same numbers. GANTRY_CONV_TRANSPOSE=libtorch selects libtorch's path
+ * everywhere.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOptions = {}): Tensor {
   const [stride, padding, outputPadding, dilation] = [pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.outputPadding ?? 0), pair(o.dilation ?? 1)];
