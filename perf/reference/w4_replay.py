@@ -10,6 +10,8 @@ of gantry's step: ONEDNN_VERBOSE=1 node dist/perf/engine-worker.js w4 6 cpu, the
 import argparse, time
 import torch, torch.nn as nn, torch.nn.functional as F
 
+from engine import image_gan_step  # perf/reference/engine.py: the same step as the engine benchmark
+
 p = argparse.ArgumentParser()
 p.add_argument("--route", choices=["subpixel", "libtorch"], default="subpixel")
 p.add_argument("--channels-last", action="store_true")
@@ -85,23 +87,7 @@ with torch.no_grad():
         assert torch.allclose(layer(x), want, atol=1e-5), f"sub-pixel replay of {tuple(layer.weight.shape)} differs from conv_transpose2d"
 optG = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.99))
 optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.99))
-B = 128
-real1, fake0 = torch.ones(B, 1), torch.zeros(B, 1)
-
-
-def step():
-    """perf/reference/engine.py's image_gan_step, on these networks."""
-    x = torch.rand(B, 3, 28, 28) * 2 - 1
-    with torch.no_grad():
-        fake = G(torch.randn(B, 256))
-    lossD = F.binary_cross_entropy_with_logits(D(x), real1) + F.binary_cross_entropy_with_logits(D(fake), fake0)
-    optD.zero_grad()
-    lossD.backward()
-    optD.step()
-    lossG = F.binary_cross_entropy_with_logits(D(G(torch.randn(B, 256))), real1)
-    optG.zero_grad()
-    lossG.backward()
-    optG.step()
+step = image_gan_step(G, D, optG, optD, (128, 3, 28, 28), 256)
 
 
 for _ in range(5):
