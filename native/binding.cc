@@ -5,6 +5,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 
 #include <cstring>
@@ -12,6 +13,8 @@
 namespace gantry {
 
 int64_t liveTensors = 0;
+
+static std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;  // while profiling
 
 // Tensors handed to JavaScript live in a slot table and cross the boundary as slot numbers.
 // JavaScript frees a slot explicitly (scopes, dispose) or through a FinalizationRegistry, so
@@ -292,6 +295,13 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(T(0));
   });
+  // libtorch's own op-level profiler (the legacy one of torch.autograd.profiler) on this thread,
+  // written as a Chrome trace when stopped: where a step's time goes, op by op (perf/profile.ts).
+  OPV(profileStart, {
+    if (profile) throw std::runtime_error("profileStart: the profiler is already running; call profileStop first");
+    profile = std::make_unique<torch::autograd::profiler::RecordProfile>(S(0));
+  });
+  OPV(profileStop, profile.reset());
   OPV(setNumThreads, at::set_num_threads(static_cast<int>(I(0))));
   OP(getNumThreads, static_cast<double>(at::get_num_threads()));
   OP(cudaIsAvailable, torch::cuda::is_available());

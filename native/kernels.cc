@@ -6,6 +6,7 @@
 #include "kernels.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -391,6 +392,7 @@ class DirectConvGradWeight;
 class DirectConv : public torch::autograd::Function<DirectConv> {
  public:
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int64_t> sp) {
+    RECORD_FUNCTION("gantry::direct_conv2d", std::vector<c10::IValue>());
     ctx->save_for_backward({x, w});
     ctx->saved_data["sp"] = sp;
     return directForward(x, w, b, sp);
@@ -401,6 +403,7 @@ class DirectConv : public torch::autograd::Function<DirectConv> {
 class DirectConvGradInput : public torch::autograd::Function<DirectConvGradInput> {
  public:
   static Tensor forward(AutogradContext* ctx, const Tensor& gy, const Tensor& w, std::vector<int64_t> sp, int64_t H, int64_t W) {
+    RECORD_FUNCTION("gantry::direct_conv2d_grad_input", std::vector<c10::IValue>());
     ctx->save_for_backward({gy, w});
     ctx->saved_data["sp"] = sp;
     return directGradInput(gy, w, sp, H, W);
@@ -411,6 +414,7 @@ class DirectConvGradInput : public torch::autograd::Function<DirectConvGradInput
 class DirectConvGradWeight : public torch::autograd::Function<DirectConvGradWeight> {
  public:
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& gy, std::vector<int64_t> sp, int64_t KH, int64_t KW) {
+    RECORD_FUNCTION("gantry::direct_conv2d_grad_weight", std::vector<c10::IValue>());
     ctx->save_for_backward({x, gy});
     ctx->saved_data["sp"] = sp;
     return directGradWeight(x, gy, sp, KH, KW);
@@ -480,22 +484,103 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int
   return torch::conv2d(x, w, b, stride, padding, dilation, groups);
 }
 
-// x in channels-last, and its gradient back in x's own layout: otherwise the channels-last
-// gradient meets the NCHW tensors upstream (ReLU's backward, BatchNorm's) on TensorIterator's slow
-// mixed-layout path (measured: 2.7 ms of a W4 step in four ReLU backwards).
-class ToChannelsLast : public torch::autograd::Function<ToChannelsLast> {
+// ---------------------------------------------------------------------------------------------
+// Zero padding and the move to channels-last in one pass, and its adjoint (crop and back to NCHW):
+// the phase convolution of the sub-pixel route then runs unpadded on exactly the rows and columns
+// its phases read (conv2d's padding is symmetric: W4's three phase convolutions computed 25, 64 and
+// 225 positions a phase where 16, 49 and 196 are kept). The gradient goes back in NCHW: meeting the
+// NCHW tensors upstream (ReLU's backward, BatchNorm's) in channels-last sends them to
+// TensorIterator's slow mixed-layout path (measured: 2.7 ms of a W4 step in four ReLU backwards).
+
+struct Pad {
+  int64_t N, C, H, W, l, r, t, b;  // x [N, C, H, W] → y [N, C, H + t + b, W + l + r], channels-last
+  int64_t Hp() const { return H + t + b; }
+  int64_t Wp() const { return W + l + r; }
+};
+
+// Row oh of sample n of y: C·W values read from C rows of x, written as one span of y.
+template <typename S>
+GANTRY_CLONES void padRow(const S* __restrict x, S* __restrict y, const Pad& p, int64_t n, int64_t oh) {
+  S* yr = y + (n * p.Hp() + oh) * p.Wp() * p.C;
+  const int64_t ih = oh - p.t;
+  if (ih < 0 || ih >= p.H) {
+    std::fill(yr, yr + p.Wp() * p.C, S(0));
+    return;
+  }
+  std::fill(yr, yr + p.l * p.C, S(0));
+  std::fill(yr + (p.l + p.W) * p.C, yr + p.Wp() * p.C, S(0));
+  const S* xr = x + (n * p.C * p.H + ih) * p.W;
+  S* yi = yr + p.l * p.C;
+  const int64_t HW = p.H * p.W;
+  for (int64_t w = 0; w < p.W; w++)
+    for (int64_t c = 0; c < p.C; c++) yi[w * p.C + c] = xr[c * HW + w];
+}
+
+// Row ih of sample n of the gradient of x, from y's channels-last gradient.
+template <typename S>
+GANTRY_CLONES void cropRow(const S* __restrict gy, S* __restrict gx, const Pad& p, int64_t n, int64_t ih) {
+  const S* gr = gy + ((n * p.Hp() + ih + p.t) * p.Wp() + p.l) * p.C;
+  S* xr = gx + (n * p.C * p.H + ih) * p.W;
+  for (int64_t c = 0; c < p.C; c++) {
+    S* xc = xr + c * p.H * p.W;
+    for (int64_t w = 0; w < p.W; w++) xc[w] = gr[w * p.C + c];
+  }
+}
+
+static std::vector<int64_t> pack(const Pad& p) { return {p.N, p.C, p.H, p.W, p.l, p.r, p.t, p.b}; }
+static Pad unpackPad(const std::vector<int64_t>& v) { return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}; }
+
+static bool relayoutFits(const Tensor& t) {
+  const auto dt = t.scalar_type();
+  return nativeKernels() && t.device().is_cpu() && t.layout() == torch::kStrided && t.dim() == 4 && (dt == torch::kFloat || dt == torch::kDouble);
+}
+
+class PadChannelsLast : public torch::autograd::Function<PadChannelsLast> {
  public:
-  static Tensor forward(AutogradContext*, const Tensor& x) { return x.contiguous(at::MemoryFormat::ChannelsLast); }
-  static variable_list backward(AutogradContext*, variable_list grads) {
-    return {grads[0].defined() ? grads[0].contiguous() : Tensor()};
+  static Tensor forward(AutogradContext* ctx, const Tensor& x_, std::vector<int64_t> geometry) {
+    RECORD_FUNCTION("gantry::pad_channels_last", std::vector<c10::IValue>());
+    ctx->saved_data["p"] = geometry;
+    const Pad p = unpackPad(geometry);
+    const Tensor x = x_.contiguous();
+    Tensor y = torch::empty({p.N, p.C, p.Hp(), p.Wp()}, x.options().memory_format(at::MemoryFormat::ChannelsLast));
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gantry pad_channels_last", [&] {
+      const scalar_t* X = x.data_ptr<scalar_t>();
+      scalar_t* Y = y.data_ptr<scalar_t>();
+      at::parallel_for(0, p.N * p.Hp(), 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) padRow(X, Y, p, i / p.Hp(), i % p.Hp());
+      });
+    });
+    return y;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    RECORD_FUNCTION("gantry::pad_channels_last_backward", std::vector<c10::IValue>());
+    const Tensor& g = grads[0];
+    if (!g.defined()) return {Tensor(), Tensor()};
+    const Pad p = unpackPad(ctx->saved_data["p"].toIntVector());
+    // Under create_graph, libtorch's crop, which can be differentiated again.
+    if ((torch::GradMode::is_enabled() && g.requires_grad()) || !relayoutFits(g) || !g.is_contiguous(at::MemoryFormat::ChannelsLast))
+      return {g.narrow(2, p.t, p.H).narrow(3, p.l, p.W).contiguous(), Tensor()};
+    Tensor gx = torch::empty({p.N, p.C, p.H, p.W}, g.options());
+    AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "gantry pad_channels_last backward", [&] {
+      const scalar_t* G = g.data_ptr<scalar_t>();
+      scalar_t* X = gx.data_ptr<scalar_t>();
+      at::parallel_for(0, p.N * p.H, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) cropRow(G, X, p, i / p.H, i % p.H);
+      });
+    });
+    return {gx, Tensor()};
   }
 };
 
-Tensor conv2dChannelsLast(const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int64_t> stride, std::vector<int64_t> padding,
-                          std::vector<int64_t> dilation, int64_t groups) {
-  if (!nativeKernels() || !x.device().is_cpu() || x.dim() != 4 || w.dim() != 4 || !x.is_contiguous() || directConvFits(x, w, b, dilation, groups))
-    return conv2d(x, w, b, stride, padding, dilation, groups);
-  return torch::conv2d(ToChannelsLast::apply(x), w.contiguous(at::MemoryFormat::ChannelsLast), b, stride, padding, dilation, groups);
+Tensor conv2dPaddedChannelsLast(const Tensor& x, const Tensor& w, const Tensor& b, std::vector<int64_t> pads) {
+  TORCH_CHECK(x.dim() == 4 && w.dim() == 4, "conv2d_padded_channels_last: expected 4-d input and weight, got ", x.sizes(), " and ", w.sizes());
+  TORCH_CHECK(pads.size() == 4 && *std::min_element(pads.begin(), pads.end()) >= 0,
+              "conv2d_padded_channels_last: expected 4 padding sizes ≥ 0 [left, right, top, bottom], got ", c10::IntArrayRef(pads));
+  const std::vector<int64_t> one{1, 1}, zero{0, 0};
+  if (!relayoutFits(x) || directConvFits(x, w, b, one, 1))
+    return conv2d(torch::constant_pad_nd(x, pads, 0), w, b, one, zero, one, 1);
+  const Tensor xp = PadChannelsLast::apply(x, pack(Pad{x.size(0), x.size(1), x.size(2), x.size(3), pads[0], pads[1], pads[2], pads[3]}));
+  return torch::conv2d(xp, w.contiguous(at::MemoryFormat::ChannelsLast), b, one, zero, one, 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -638,6 +723,7 @@ class Unshuffle;
 class CropShuffle : public torch::autograd::Function<CropShuffle> {
  public:
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& b, std::vector<int64_t> geometry) {
+    RECORD_FUNCTION("gantry::crop_shuffle", std::vector<c10::IValue>());
     ctx->saved_data["s"] = geometry;
     return shuffleKernel(x, b, unpack(geometry));
   }
@@ -646,6 +732,7 @@ class CropShuffle : public torch::autograd::Function<CropShuffle> {
 class Unshuffle : public torch::autograd::Function<Unshuffle> {
  public:
   static Tensor forward(AutogradContext* ctx, const Tensor& gy, std::vector<int64_t> geometry) {
+    RECORD_FUNCTION("gantry::crop_shuffle_backward", std::vector<c10::IValue>());
     ctx->saved_data["s"] = geometry;
     return unshuffleKernel(gy, unpack(geometry));
   }
@@ -778,6 +865,7 @@ class BatchNormTrain : public torch::autograd::Function<BatchNormTrain> {
   // running stats: empty tensors when not tracked; updated in place.
   static Tensor forward(AutogradContext* ctx, const Tensor& x_, const Tensor& w_, const Tensor& b_, Tensor runningMean, Tensor runningVar,
                         double momentum, double eps) {
+    RECORD_FUNCTION("gantry::batch_norm", std::vector<c10::IValue>());
     Tensor x = x_.contiguous(), w = hasBias(w_) ? w_.contiguous() : Tensor(), b = hasBias(b_) ? b_.contiguous() : Tensor();
     const Norm d = normShape(x);
     Tensor y = torch::empty_like(x), mean = torch::empty({d.C}, x.options()), invstd = torch::empty({d.C}, x.options());

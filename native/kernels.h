@@ -17,11 +17,12 @@ namespace gantry {
 torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, std::vector<int64_t> stride,
                      std::vector<int64_t> padding, std::vector<int64_t> dilation, int64_t groups);
 
-// The same, with oneDNN given channels-last tensors (converted here when they are not) where the
-// direct kernel does not apply: its result is channels-last, and neither the result nor its
-// gradient is reordered to and from oneDNN's channel blocks (measured: docs/ENGINE.md, "W4").
-torch::Tensor conv2dChannelsLast(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, std::vector<int64_t> stride,
-                                 std::vector<int64_t> padding, std::vector<int64_t> dilation, int64_t groups);
+// A stride-1 convolution of x zero-padded by pads = [left, right, top, bottom] (as constant_pad_nd),
+// with oneDNN given channels-last tensors where the direct kernel does not apply: its result is
+// channels-last, and neither the result nor its gradient is reordered to and from oneDNN's channel
+// blocks (measured: docs/ENGINE.md, "W4"). The padding and the move to channels-last are one native
+// pass, and so is its gradient's crop back to NCHW.
+torch::Tensor conv2dPaddedChannelsLast(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, std::vector<int64_t> pads);
 
 // The last steps of a stride-r sub-pixel transposed convolution in one pass: from the phase
 // convolution's output x [n, c·r², H, W], y[n, c, h, w] = x[n, c·r² + (h mod r)·r + (w mod r),

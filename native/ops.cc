@@ -281,7 +281,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
 
   // convolution, pooling, normalisation
   OP(conv2d, ::gantry::conv2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
-  OP(conv2dChannelsLast, ::gantry::conv2dChannelsLast(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
+  OP(conv2dPaddedChannelsLast, ::gantry::conv2dPaddedChannelsLast(T(0), T(1), OT(2), IL(3)));
   // libtorch's own, whatever the shape: the reference the direct kernel is tested against.
   OP(conv2dLibtorch, torch::conv2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6)));
   OP(convTranspose2d, torch::conv_transpose2d(T(0), T(1), OT(2), IL(3), IL(4), IL(5), I(6), IL(7)));

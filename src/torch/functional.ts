@@ -136,14 +136,13 @@ export function convTranspose2dSubPixel(x: Tensor, weight: Tensor, bias: Tensor 
   const [mh, mw] = [Math.ceil(outH / 2), Math.ceil(outW / 2)];
   const pads = [-tw.dMin, mw + tw.dMin + tw.L - 1 - wIn, -th.dMin, mh + th.dMin + th.L - 1 - hIn];
   if (pads.every((v) => v >= 0)) {
-    // conv2d's own (symmetric) zero padding; the native crop-and-shuffle then reads the rows and
-    // columns the phases need, interleaves them, crops to the output size and adds the bias in one
-    // pass (no padded copy of x, no copy of the cropped phases).
-    // The phase convolution runs channels-last (oneDNN then reorders neither its output nor that
-    // output's gradient) and the crop-and-shuffle reads it in place, writing y in NCHW.
-    const [ph, pw] = [Math.max(pads[2], pads[3]), Math.max(pads[0], pads[1])];
-    const phases = wrap(N.conv2dChannelsLast(x.h, K.h, null, [1, 1], [ph, pw], [1, 1], 1));
-    return wrap(N.cropShuffle(phases.h, 2, ph - pads[2], pw - pads[0], outH, outW, bias?.h ?? null));
+    // The input padded by exactly the rows and columns the phases read (one native pass, which also
+    // moves it to channels-last), the phase convolution unpadded on it (channels-last: oneDNN then
+    // reorders neither its output nor that output's gradient), and the native crop-and-shuffle
+    // reading that output in place: it interleaves the phases, crops to the output size and adds the
+    // bias in one pass, writing y in NCHW.
+    const phases = wrap(N.conv2dPaddedChannelsLast(x.h, K.h, null, pads));
+    return wrap(N.cropShuffle(phases.h, 2, 0, 0, outH, outW, bias?.h ?? null));
   }
   // Crop where the phases read less than the input (large padding): narrow, then pad the rest.
   const [l, r, t, b] = pads.map((v) => Math.min(v, 0));

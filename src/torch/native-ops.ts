@@ -33,8 +33,8 @@ export interface NativeOps {
   constantPad: (a0: Handle, a1: number[], a2: number) => Handle;
   contiguous: (a0: Handle) => Handle;
   conv2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
-  conv2dChannelsLast: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
   conv2dLibtorch: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number) => Handle;
+  conv2dPaddedChannelsLast: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[]) => Handle;
   convTranspose2d: (a0: Handle, a1: Handle, a2: Handle | null, a3: number[], a4: number[], a5: number[], a6: number, a7: number[]) => Handle;
   copy_: (a0: Handle, a1: Handle) => void;
   cos: (a0: Handle) => Handle;
@@ -138,6 +138,8 @@ export interface NativeOps {
   pow: (a0: Handle, a1: Handle) => Handle;
   powScalar: (a0: Handle, a1: number) => Handle;
   prod: (a0: Handle) => Handle;
+  profileStart: (a0: string) => void;
+  profileStop: () => void;
   rand: (a0: number[], a1: string | null, a2: string | null) => Handle;
   randint: (a0: number, a1: number, a2: number[], a3: string | null, a4: string | null) => Handle;
   randLike: (a0: Handle) => Handle;

@@ -84,6 +84,20 @@ export function useDevice(device: string, name = '--device'): Device {
 export const setNumThreads = (n: number): void => N.setNumThreads(n);
 export const getNumThreads = (): number => N.getNumThreads();
 
+/**
+ * Runs `fn` under libtorch's op-level profiler (torch.autograd.profiler's legacy one, this thread
+ * only) and writes what it recorded to `path` as a Chrome trace (chrome://tracing, Perfetto):
+ * every libtorch op, autograd node and native kernel with its start and duration.
+ */
+export function profile<T>(path: string, fn: () => T): T {
+  N.profileStart(path);
+  try {
+    return fn();
+  } finally {
+    N.profileStop();
+  }
+}
+
 /** What the caching CPU allocator holds (native/allocator.cc); all zero and `caching: false` when GANTRY_CPU_CACHE_MB=0. */
 export interface CpuAllocatorStats {
   caching: boolean;
